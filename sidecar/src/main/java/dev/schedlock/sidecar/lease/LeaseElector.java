@@ -1,0 +1,547 @@
+package dev.schedlock.sidecar.lease;
+
+import dev.schedlock.sidecar.store.AcquireResult;
+import dev.schedlock.sidecar.store.HolderIdentity;
+import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.TakeoverRule;
+import dev.schedlock.sidecar.store.TransitionKind;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The lease state machine one sidecar runs: STANDBY → LEADER → RELEASING, with DEGRADED when the
+ * store fails. It is driven from outside ({@link ElectorRunner} in production, the test itself in
+ * tests): {@link #step()} makes one store call and says when to call it again;
+ * {@link #enforceDeadline()} revokes at the local deadline even while a store call hangs.
+ *
+ * <p>What this does NOT guarantee (read {@code docs/lease-protocol.md}):
+ * <ul>
+ *   <li>That a process which received a permit stops using it in time: the permit says how long it
+ *       is valid; a client that pauses past it must check again, and protected resources should
+ *       check the fencing token.</li>
+ *   <li>Safety when the store's clock jumps forward under the {@code store-clock} policy
+ *       (use {@code observed}), or when clock rates differ by more than the safety margin allows.</li>
+ *   <li>Liveness while the store is unreachable: no permits are granted then.</li>
+ * </ul>
+ *
+ * <p>How a holding stays safe, step by step:
+ * <ol>
+ *   <li>Before each acquire or renew statement read the monotonic clock: {@code sentAt}.</li>
+ *   <li>On success, the lease is locally valid until {@code sentAt + ttl - safetyMargin}. The store
+ *       stamped the row at a later real instant, so every other candidate sees it valid for at
+ *       least {@code ttl} after {@code sentAt}.</li>
+ *   <li>A permit is valid for {@code min(deadline - now, permitTtl)}: it never outlives the local
+ *       deadline.</li>
+ *   <li>A renewal that fails or hangs does not extend anything; at the deadline every permit is
+ *       void ({@link #enforceDeadline()}, and every permit query computes validity from the clock).</li>
+ *   <li>A renewal that answers after the deadline is treated as lost; the next acquire (of our own
+ *       row) takes a new token, so one token names one continuous validity period.</li>
+ *   <li>The row is released only after every issued permit has been returned or has expired.</li>
+ * </ol>
+ *
+ * <p>Thread-safety: {@link #step()} and {@link #releaseInStore()} must be called from one thread
+ * (they use the store); every other method may be called from any thread.
+ */
+public final class LeaseElector {
+
+    private static final System.Logger LOG = System.getLogger(LeaseElector.class.getName());
+
+    private final LeaseConfig config;
+    private final LeaseStore store;
+    private final HolderIdentity self;
+    private final MonotonicClock clock;
+    private final DoubleSupplier random;
+    private final LeaseMetrics metrics;
+    private final List<Consumer<LeaseSnapshot>> changeListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<LeaseSnapshot>> renewalListeners = new CopyOnWriteArrayList<>();
+
+    private final long ttlNanos;
+    private final long localValidityNanos;
+    private final long heartbeatNanos;
+    private final long retryNanos;
+    private final long permitTtlNanos;
+
+    // ---- guarded by "this"
+    private LeaseState state = LeaseState.STANDBY;
+    /** Bumped on every state change; a store answer for an older epoch is not applied. */
+    private long epoch;
+    private long version = 1;
+    /** Token of the holding this process has in the store as far as it knows; 0 if none. */
+    private long heldToken;
+    private long deadlineNanos;
+    private long lastRenewalNanos;
+    private long lastSentNanos;
+    private LockRow lastRow;
+    /** observed policy: the holding seen unchanged since {@link #observedSinceNanos}. */
+    private LockRow observedRow;
+    private long observedSinceNanos;
+    /** Latest expiry of any pod permit handed out for the current holding. */
+    private long podPermitsUntilNanos;
+    private boolean podPermitIssued;
+    private String claimClient;
+    private long claimUntilNanos;
+    private long holdOffUntilNanos;
+    private boolean holdOff;
+    private String reason = "starting";
+    private LeaseSnapshot snapshot;
+
+    public LeaseElector(LeaseConfig config, LeaseStore store, HolderIdentity self, MonotonicClock clock,
+                        DoubleSupplier random, LeaseMetrics metrics) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.store = Objects.requireNonNull(store, "store");
+        this.self = Objects.requireNonNull(self, "self");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.ttlNanos = config.ttl().toNanos();
+        this.localValidityNanos = config.localValidity().toNanos();
+        this.heartbeatNanos = config.heartbeatInterval().toNanos();
+        this.retryNanos = config.retryInterval().toNanos();
+        this.permitTtlNanos = config.permitTtl().toNanos();
+        synchronized (this) {
+            this.snapshot = buildSnapshot();
+        }
+    }
+
+    public LeaseConfig config() {
+        return config;
+    }
+
+    public HolderIdentity self() {
+        return self;
+    }
+
+    public MonotonicClock clock() {
+        return clock;
+    }
+
+    /** Called with every new snapshot whose version changed. Must not block. */
+    public void onChange(Consumer<LeaseSnapshot> listener) {
+        changeListeners.add(listener);
+    }
+
+    /** Called after every successful renewal (same version, new validity). Must not block. */
+    public void onRenewal(Consumer<LeaseSnapshot> listener) {
+        renewalListeners.add(listener);
+    }
+
+    public synchronized LeaseSnapshot snapshot() {
+        return snapshot;
+    }
+
+    // =================================================================== driving
+
+    /**
+     * One round: acquire when not leading, renew when leading. Makes at most one store call.
+     *
+     * @return nanoseconds until the next call should happen
+     */
+    public long step() {
+        long capturedEpoch;
+        LeaseState current;
+        long token;
+        synchronized (this) {
+            enforceDeadlineLocked();
+            current = state;
+            capturedEpoch = epoch;
+            token = heldToken;
+            if (current == LeaseState.RELEASING || current == LeaseState.STOPPED) {
+                return retryNanos;
+            }
+            if (holdOff) {
+                long wait = holdOffUntilNanos - clock.nanoTime();
+                if (wait > 0) {
+                    return wait;
+                }
+                holdOff = false;
+            }
+        }
+        if (current == LeaseState.LEADER) {
+            return renew(capturedEpoch, token);
+        }
+        return acquire(capturedEpoch);
+    }
+
+    private long acquire(long capturedEpoch) {
+        TakeoverRule rule = takeoverRule();
+        long sentAt = clock.nanoTime();
+        AcquireResult result;
+        try {
+            result = store.tryAcquire(config.lockName(), self, config.ttlMillis(), rule);
+        } catch (StoreException e) {
+            metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ERROR);
+            synchronized (this) {
+                if (epoch == capturedEpoch && state != LeaseState.LEADER) {
+                    setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());
+                }
+            }
+            return retryDelay();
+        }
+        long answeredAt = clock.nanoTime();
+        synchronized (this) {
+            lastSentNanos = sentAt;
+            if (result.acquired()) {
+                metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ACQUIRED);
+                metrics.transition(result.kind());
+                heldToken = result.fencingToken();
+                lastRow = result.row();
+                if (epoch != capturedEpoch || state == LeaseState.RELEASING || state == LeaseState.STOPPED) {
+                    // Shutting down meanwhile: keep the holding only to release it.
+                    return retryNanos;
+                }
+                deadlineNanos = sentAt + localValidityNanos;
+                lastRenewalNanos = answeredAt;
+                podPermitsUntilNanos = answeredAt;
+                podPermitIssued = false;
+                clearClaim();
+                observedRow = null;
+                if (answeredAt - deadlineNanos >= 0) {
+                    // The statement took longer than the whole local validity: unusable.
+                    setState(LeaseState.STANDBY, "acquired token " + heldToken + " too late to use");
+                    return 0;
+                }
+                setState(LeaseState.LEADER, (result.kind() == TransitionKind.TAKEN_OVER ? "took over " : "acquired ")
+                        + "with token " + heldToken);
+                return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
+            }
+            metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.HELD_BY_OTHER);
+            LockRow row = result.row();
+            if (observedRow == null || !row.sameHoldingAs(observedRow)) {
+                observedRow = row;
+                observedSinceNanos = answeredAt;
+            }
+            lastRow = row;
+            if (epoch == capturedEpoch && state != LeaseState.LEADER) {
+                setState(LeaseState.STANDBY, "held by " + row.holderId() + " (token " + row.fencingToken() + ")");
+            }
+            return retryDelay();
+        }
+    }
+
+    private synchronized TakeoverRule takeoverRule() {
+        if (config.takeoverPolicy() == TakeoverPolicy.STORE_CLOCK) {
+            return TakeoverRule.expired();
+        }
+        if (observedRow != null && !observedRow.isFree()
+                && clock.nanoTime() - observedSinceNanos >= observedRow.ttlMs() * 1_000_000L) {
+            return TakeoverRule.expiredAndUnchanged(observedRow);
+        }
+        return TakeoverRule.freeOnly();
+    }
+
+    private long renew(long capturedEpoch, long token) {
+        long sentAt = clock.nanoTime();
+        boolean renewed;
+        try {
+            renewed = store.renew(config.lockName(), self.id(), token, config.ttlMillis());
+        } catch (StoreException e) {
+            metrics.heartbeatFailure();
+            synchronized (this) {
+                if (epoch == capturedEpoch) {
+                    LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: renewal failed, lease valid for {3} ms more: {4}",
+                            config.lockName(), self.id(), token, Math.max(0, (deadlineNanos - clock.nanoTime()) / 1_000_000),
+                            e.getMessage());
+                    reason = "renewal failing: " + e.getMessage();
+                }
+                enforceDeadlineLocked();
+                long untilDeadline = deadlineNanos - clock.nanoTime();
+                return state == LeaseState.LEADER ? Math.max(0, Math.min(retryDelay(), untilDeadline)) : retryDelay();
+            }
+        }
+        long answeredAt = clock.nanoTime();
+        metrics.heartbeat(answeredAt - sentAt, renewed);
+        LeaseSnapshot renewedSnapshot = null;
+        synchronized (this) {
+            if (!renewed) {
+                heldToken = 0;
+                if (epoch == capturedEpoch) {
+                    metrics.transition(TransitionKind.LOST);
+                    setState(LeaseState.STANDBY, "renewal found the holding expired or taken (token " + token + ")");
+                }
+                return 0; // look at the row at once to learn who holds it
+            }
+            lastSentNanos = sentAt;
+            if (epoch != capturedEpoch || state != LeaseState.LEADER || answeredAt - deadlineNanos >= 0) {
+                // The answer came after our deadline (or after a revoke). The row is still ours in
+                // the store, but permits were void meanwhile: take it back with a new token.
+                if (state == LeaseState.LEADER) {
+                    metrics.transition(TransitionKind.LOST);
+                    setState(LeaseState.DEGRADED, "renewal answered after the local deadline");
+                }
+                return 0;
+            }
+            deadlineNanos = sentAt + localValidityNanos;
+            lastRenewalNanos = answeredAt;
+            reason = "renewed";
+            snapshot = buildSnapshot();
+            renewedSnapshot = snapshot;
+        }
+        for (Consumer<LeaseSnapshot> listener : renewalListeners) {
+            listener.accept(renewedSnapshot);
+        }
+        return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
+    }
+
+    /**
+     * Revokes leadership if the local deadline has passed. Called by a timer at the deadline, so
+     * that watchers learn of it even while a renewal hangs; also called by every other method.
+     */
+    public void enforceDeadline() {
+        synchronized (this) {
+            enforceDeadlineLocked();
+        }
+    }
+
+    private void enforceDeadlineLocked() {
+        if (state == LeaseState.LEADER && clock.nanoTime() - deadlineNanos >= 0) {
+            metrics.transition(TransitionKind.LOST);
+            setState(LeaseState.DEGRADED, "local deadline passed without a successful renewal");
+        }
+    }
+
+    /** Nanoseconds until the local deadline, or {@code Long.MAX_VALUE} when not leading. */
+    public synchronized long nanosUntilDeadline() {
+        if (state != LeaseState.LEADER) {
+            return Long.MAX_VALUE;
+        }
+        return deadlineNanos - clock.nanoTime();
+    }
+
+    private long retryDelay() {
+        double factor = 1.0 + config.jitter() * random.getAsDouble();
+        return (long) (retryNanos * factor);
+    }
+
+    // =================================================================== permits
+
+    /**
+     * A pod permit (permit mode {@code pod}): every lease query from the leading pod carries one.
+     * In claims mode, or when not leading, the answer has {@code validForMillis == 0}.
+     */
+    public synchronized Permit podPermit() {
+        enforceDeadlineLocked();
+        long now = clock.nanoTime();
+        if (config.permitMode() != PermitMode.POD || state != LeaseState.LEADER) {
+            return new Permit(state == LeaseState.LEADER ? heldToken : 0, 0, null);
+        }
+        long validFor = Math.min(deadlineNanos - now, permitTtlNanos);
+        long millis = validFor / 1_000_000L;
+        if (millis <= 0) {
+            return new Permit(heldToken, 0, null);
+        }
+        long until = now + millis * 1_000_000L;
+        if (!podPermitIssued || until - podPermitsUntilNanos > 0) {
+            podPermitsUntilNanos = until;
+        }
+        podPermitIssued = true;
+        return new Permit(heldToken, millis, null);
+    }
+
+    /**
+     * Grants the pod's one executor permit to {@code client} if nobody else holds an unexpired
+     * claim. The holder re-claims before expiry to keep it.
+     */
+    public synchronized ClaimResult claim(String client) {
+        Objects.requireNonNull(client, "client");
+        enforceDeadlineLocked();
+        long now = clock.nanoTime();
+        if (state == LeaseState.RELEASING) {
+            return ClaimResult.denied("RELEASING", null);
+        }
+        if (state != LeaseState.LEADER) {
+            return ClaimResult.denied("NOT_LEADER", null);
+        }
+        if (claimClient != null && !claimClient.equals(client) && claimUntilNanos - now > 0) {
+            return ClaimResult.denied("HELD_BY_OTHER", claimClient);
+        }
+        long millis = Math.min(deadlineNanos - now, permitTtlNanos) / 1_000_000L;
+        if (millis <= 0) {
+            return ClaimResult.denied("NOT_LEADER", null);
+        }
+        boolean changed = !client.equals(claimClient) || claimUntilNanos - now <= 0;
+        claimClient = client;
+        claimUntilNanos = now + millis * 1_000_000L;
+        if (changed) {
+            publishLocked("claim granted to " + client);
+        }
+        return ClaimResult.granted(new Permit(heldToken, millis, client));
+    }
+
+    /** Returns a claim; true if {@code client} held it (unexpired or not). */
+    public synchronized boolean returnClaim(String client) {
+        if (client == null || !client.equals(claimClient)) {
+            return false;
+        }
+        clearClaim();
+        publishLocked("claim returned by " + client);
+        return true;
+    }
+
+    /** The client holding an unexpired claim, if any. */
+    public synchronized Optional<String> claimHolder() {
+        if (claimClient != null && claimUntilNanos - clock.nanoTime() > 0) {
+            return Optional.of(claimClient);
+        }
+        return Optional.empty();
+    }
+
+    private void clearClaim() {
+        claimClient = null;
+        claimUntilNanos = 0;
+    }
+
+    // =================================================================== release
+
+    /**
+     * Stops granting permits and tells watchers at once. The store row is released later by
+     * {@link #releaseInStore()}, after {@link #drainRemainingNanos()} reaches 0.
+     *
+     * @return true if this process was leading (so there is something to drain and release)
+     */
+    public boolean beginRelease(String why) {
+        synchronized (this) {
+            enforceDeadlineLocked();
+            boolean wasLeader = state == LeaseState.LEADER;
+            if (state != LeaseState.STOPPED) {
+                setState(LeaseState.RELEASING, why);
+            }
+            return wasLeader;
+        }
+    }
+
+    /**
+     * Nanoseconds until every permit issued for the current holding has expired or been returned;
+     * 0 when nothing is outstanding.
+     */
+    public synchronized long drainRemainingNanos() {
+        long now = clock.nanoTime();
+        long remaining = 0;
+        if (podPermitIssued) {
+            remaining = Math.max(remaining, podPermitsUntilNanos - now);
+        }
+        if (claimClient != null) {
+            remaining = Math.max(remaining, claimUntilNanos - now);
+        }
+        return Math.max(0, remaining);
+    }
+
+    /**
+     * Frees the row in the store if this process holds it. Call only when
+     * {@link #drainRemainingNanos()} is 0, or when every permit holder is known to be gone
+     * (native sidecar: the kubelet stopped the main containers first).
+     *
+     * @return true when a holding was released
+     */
+    public boolean releaseInStore() {
+        long token;
+        synchronized (this) {
+            token = heldToken;
+        }
+        if (token == 0) {
+            return false;
+        }
+        boolean released;
+        try {
+            released = store.release(config.lockName(), self.id(), token);
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: release failed, the lease will expire after its TTL: {3}",
+                    config.lockName(), self.id(), token, e.getMessage());
+            return false;
+        }
+        synchronized (this) {
+            heldToken = 0;
+            if (released) {
+                metrics.transition(TransitionKind.RELEASED);
+                reason = "released token " + token;
+                publishLocked(reason);
+            }
+        }
+        return released;
+    }
+
+    /**
+     * After a planned step-down: become a candidate again, but only after every other candidate
+     * had a chance (two jittered retry intervals), so that the lease moves on.
+     */
+    public synchronized void resumeAfterStepDown() {
+        if (state == LeaseState.STOPPED) {
+            return;
+        }
+        holdOff = true;
+        holdOffUntilNanos = clock.nanoTime() + 2 * (long) (retryNanos * (1.0 + config.jitter()));
+        setState(LeaseState.STANDBY, "stepped down; waiting for another candidate");
+    }
+
+    /** Final state; no more store calls. */
+    public synchronized void stop(String why) {
+        setState(LeaseState.STOPPED, why);
+    }
+
+    /** Token this process holds in the store as far as it knows (0 if none). For tests and logs. */
+    public synchronized long heldToken() {
+        return heldToken;
+    }
+
+    // =================================================================== snapshots
+
+    private void setState(LeaseState next, String why) {
+        LeaseState previous = state;
+        state = next;
+        epoch++;
+        reason = why;
+        if (previous != next || next == LeaseState.LEADER) {
+            LOG.log(previous == next ? Level.DEBUG : Level.INFO, "lock={0} holder={1} token={2}: {3} -> {4}: {5}",
+                    config.lockName(), self.id(), heldToken != 0 ? heldToken : tokenSeen(), previous, next, why);
+        }
+        publishLocked(why);
+    }
+
+    private long tokenSeen() {
+        return lastRow == null ? 0 : lastRow.fencingToken();
+    }
+
+    private void publishLocked(String why) {
+        reason = why;
+        LeaseSnapshot next = buildSnapshot();
+        LeaseSnapshot previous = snapshot;
+        boolean changed = previous == null
+                || previous.state() != next.state()
+                || previous.fencingToken() != next.fencingToken()
+                || !Objects.equals(previous.holderId(), next.holderId())
+                || previous.activeClaims() != next.activeClaims();
+        if (changed) {
+            version++;
+            next = buildSnapshot();
+        }
+        snapshot = next;
+        if (changed) {
+            LeaseSnapshot published = next;
+            // Listeners must not block; they run under the lock so that they see versions in order.
+            for (Consumer<LeaseSnapshot> listener : changeListeners) {
+                try {
+                    listener.accept(published);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "lease listener failed: {0}", e.toString());
+                }
+            }
+        }
+    }
+
+    private LeaseSnapshot buildSnapshot() {
+        boolean leading = state == LeaseState.LEADER;
+        long token = leading ? heldToken : tokenSeen();
+        String holderId = leading ? self.id() : lastRow == null ? null : lastRow.holderId();
+        String holderPod = leading ? self.pod() : lastRow == null ? null : lastRow.holderPod();
+        String holderHost = leading ? self.host() : lastRow == null ? null : lastRow.holderHost();
+        int claims = claimClient != null && claimUntilNanos - clock.nanoTime() > 0 ? 1 : 0;
+        return new LeaseSnapshot(config.lockName(), state, token, deadlineNanos, holderId, holderPod,
+                holderHost, version, lastRenewalNanos, claims, reason);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.schedlock.sidecar.store;
+
+/**
+ * A store failure with a message written for the operator: what was found and what to do.
+ * The message never contains credentials.
+ */
+public class StoreException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** What went wrong, so that callers can decide between retrying and giving up. */
+    public enum Kind {
+        /** Store not reachable or busy beyond the timeout; retrying may help. */
+        UNAVAILABLE(true),
+        /** A statement took longer than the statement timeout; retrying may help. */
+        TIMEOUT(true),
+        /** The file is not a SQLite database or is damaged. Nothing was changed. */
+        CORRUPT(false),
+        /** The database belongs to another application (tables, but no schedlock schema). */
+        FOREIGN_DATABASE(false),
+        /** The schema was written by a newer schedlock version than this one. */
+        NEWER_SCHEMA(false),
+        /** The store refuses writes (read-only file, directory or role). */
+        READ_ONLY(false),
+        /** The store cannot be opened at all (missing directory, permissions, credentials). */
+        CANNOT_OPEN(false),
+        /** The store is in a place that cannot give the safety guarantees (e.g. SQLite on NFS). */
+        UNSUPPORTED(false),
+        /** Schema not migrated yet. */
+        NOT_MIGRATED(true);
+
+        private final boolean transientFailure;
+
+        Kind(boolean transientFailure) {
+            this.transientFailure = transientFailure;
+        }
+
+        /** True when the same call may succeed later without anyone changing anything. */
+        public boolean isTransient() {
+            return transientFailure;
+        }
+    }
+
+    private final Kind kind;
+
+    public StoreException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public StoreException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

@@ -1,0 +1,478 @@
+package dev.schedlock.sidecar.store.jdbc;
+
+import dev.schedlock.sidecar.store.HolderIdentity;
+import dev.schedlock.sidecar.store.AcquireResult;
+import dev.schedlock.sidecar.store.HistoryEntry;
+import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.TakeoverRule;
+import dev.schedlock.sidecar.store.TransitionKind;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The lease table on any JDBC database, with a {@link SqlDialect} for what differs.
+ *
+ * <p>Each operation is either one conditional statement with the owner guard, or one transaction
+ * that takes the write lock before it reads ({@code BEGIN IMMEDIATE} on SQLite,
+ * {@code SELECT … FOR UPDATE} on PostgreSQL). Success is "exactly one row changed".
+ *
+ * <p>Expiry is always judged by the store's clock ({@link SqlDialect#nowMillisExpression()}) and
+ * the TTL stored in the row, never by the caller's clock or configuration.
+ *
+ * <p>One connection, used from one thread at a time; it is reopened after a connection failure.
+ */
+public final class JdbcLeaseStore implements LeaseStore {
+
+    private static final System.Logger LOG = System.getLogger(JdbcLeaseStore.class.getName());
+
+    private static final String ROW_COLUMNS =
+            "name, holder_id, holder_host, holder_pid, holder_pod, fencing_token, acquired_at, heartbeat_at, ttl_ms";
+    private static final String HISTORY_COLUMNS =
+            "id, lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason";
+
+    private final SqlDialect dialect;
+    private final String now;
+    private Connection connection;
+    private boolean closed;
+
+    public JdbcLeaseStore(SqlDialect dialect) {
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.now = dialect.nowMillisExpression();
+    }
+
+    public SqlDialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public String describe() {
+        return dialect.describe();
+    }
+
+    // ------------------------------------------------------------------ schema
+
+    @Override
+    public void migrate() {
+        run("migration", c -> new SchemaMigrator(dialect, Migration.forDialect(dialect.name())).migrate(c));
+    }
+
+    /** Migrates only up to {@code version}; for benchmarks that compare schema levels. */
+    public void migrateTo(int version) {
+        run("migration", c -> new SchemaMigrator(dialect, Migration.forDialect(dialect.name(), version)).migrate(c));
+    }
+
+    @Override
+    public int schemaVersion() {
+        return run("schema version check", c -> SchemaMigrator.currentVersion(dialect, c));
+    }
+
+    // ------------------------------------------------------------------ lease operations
+
+    @Override
+    public AcquireResult tryAcquire(String lockName, HolderIdentity holder, long ttlMs, TakeoverRule rule) {
+        Objects.requireNonNull(rule, "rule");
+        return inWriteTransaction("acquire of lock '" + lockName + "'", c -> {
+            // 1. One reading of the store's clock for the whole transaction.
+            long nowMs = queryLong(c, "SELECT " + now);
+            // 2. Make sure the row exists (free, token 0), so that step 3 can lock it.
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO scheduler_lock (name, fencing_token, acquired_at, heartbeat_at, ttl_ms)"
+                            + " VALUES (?, 0, 0, 0, 0) ON CONFLICT (name) DO NOTHING")) {
+                ps.setString(1, lockName);
+                ps.executeUpdate();
+            }
+            // 3. Read the row under the write lock.
+            LockRow current = readRow(c, lockName, nowMs, dialect.lockRowSuffix()).orElseThrow();
+            // 4. Decide: free, our own, or a takeover the rule allows.
+            TransitionKind kind = decide(current, holder.id(), rule);
+            if (kind == null) {
+                dialect.rollback(c);
+                return new AcquireResult(false, null, current);
+            }
+            // 5. Take it: the guard repeats the decision, so success is exactly one row changed.
+            //    The token is incremented in the same statement.
+            int changed;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE scheduler_lock SET holder_id = ?, holder_host = ?, holder_pid = ?, holder_pod = ?,"
+                            + " fencing_token = fencing_token + 1, acquired_at = ?, heartbeat_at = ?, ttl_ms = ?"
+                            + " WHERE name = ? AND fencing_token = ?"
+                            + " AND (holder_id IS NULL OR holder_id = ? OR heartbeat_at + ttl_ms < ?)")) {
+                ps.setString(1, holder.id());
+                ps.setString(2, holder.host());
+                ps.setLong(3, holder.pid());
+                ps.setString(4, holder.pod());
+                ps.setLong(5, nowMs);
+                ps.setLong(6, nowMs);
+                ps.setLong(7, ttlMs);
+                ps.setString(8, lockName);
+                ps.setLong(9, current.fencingToken());
+                ps.setString(10, holder.id());
+                ps.setLong(11, nowMs);
+                changed = ps.executeUpdate();
+            }
+            if (changed != 1) {
+                dialect.rollback(c);
+                return new AcquireResult(false, null, current);
+            }
+            long token = current.fencingToken() + 1;
+            String reason = kind == TransitionKind.TAKEN_OVER
+                    ? "expired holding of " + current.holderId() + " (token " + current.fencingToken()
+                      + ", heartbeat " + (nowMs - current.heartbeatAtMs()) + " ms ago, ttl " + current.ttlMs() + " ms)"
+                    : null;
+            insertHistory(c, lockName, kind, holder.id(), holder.pod(), holder.host(), token, nowMs, reason);
+            // 6. Commit durably (SQLite: synchronous=FULL) before anyone may use the token.
+            dialect.commit(c);
+            LockRow acquired = new LockRow(lockName, holder.id(), holder.host(), holder.pid(), holder.pod(),
+                    token, nowMs, nowMs, ttlMs, nowMs);
+            return new AcquireResult(true, kind, acquired);
+        });
+    }
+
+    private static TransitionKind decide(LockRow row, String holderId, TakeoverRule rule) {
+        if (row.isFree()) {
+            return TransitionKind.ACQUIRED;
+        }
+        if (row.holderId().equals(holderId)) {
+            // Our own holding (e.g. a renewal that answered after our local deadline): take it
+            // back with a new token, so that a token names one continuous validity period.
+            return TransitionKind.ACQUIRED;
+        }
+        if (!row.isExpired()) {
+            return null;
+        }
+        if (rule instanceof TakeoverRule.Expired) {
+            return TransitionKind.TAKEN_OVER;
+        }
+        if (rule instanceof TakeoverRule.ExpiredAndUnchanged seen
+                && row.holderId().equals(seen.holderId())
+                && row.fencingToken() == seen.fencingToken()
+                && row.heartbeatAtMs() == seen.heartbeatAtMs()) {
+            return TransitionKind.TAKEN_OVER;
+        }
+        return null;
+    }
+
+    @Override
+    public boolean renew(String lockName, String holderId, long fencingToken, long ttlMs) {
+        return run("renewal of lock '" + lockName + "'", c -> {
+            // One statement: owner guard + not expired by the store's clock, evaluated once.
+            int changed;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE scheduler_lock SET heartbeat_at = n.now_ms, ttl_ms = ?"
+                            + " FROM (SELECT " + now + " AS now_ms) AS n"
+                            + " WHERE scheduler_lock.name = ? AND scheduler_lock.holder_id = ?"
+                            + " AND scheduler_lock.fencing_token = ?"
+                            + " AND scheduler_lock.heartbeat_at + scheduler_lock.ttl_ms >= n.now_ms")) {
+                ps.setLong(1, ttlMs);
+                ps.setString(2, lockName);
+                ps.setString(3, holderId);
+                ps.setLong(4, fencingToken);
+                changed = ps.executeUpdate();
+            }
+            if (changed == 1) {
+                return true;
+            }
+            recordLost(c, lockName, holderId, fencingToken);
+            return false;
+        });
+    }
+
+    private void recordLost(Connection c, String lockName, String holderId, long fencingToken) {
+        // Best effort: the holder learned it lost the lease. Failing to write this row changes
+        // nothing about the lease, so it is logged, not thrown.
+        try {
+            insertHistory(c, lockName, TransitionKind.LOST, holderId, null, null, fencingToken,
+                    queryLong(c, "SELECT " + now), "renewal found the holding expired or taken");
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "could not record lost holding of lock ''{0}'' in history: {1}",
+                    lockName, e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean release(String lockName, String holderId, long fencingToken) {
+        return inWriteTransaction("release of lock '" + lockName + "'", c -> {
+            long nowMs = queryLong(c, "SELECT " + now);
+            Optional<LockRow> row = readRow(c, lockName, nowMs, dialect.lockRowSuffix());
+            int changed;
+            // The token is kept: the next acquisition increments it.
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE scheduler_lock SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
+                            + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
+                ps.setLong(1, nowMs);
+                ps.setString(2, lockName);
+                ps.setString(3, holderId);
+                ps.setLong(4, fencingToken);
+                changed = ps.executeUpdate();
+            }
+            if (changed != 1) {
+                dialect.rollback(c);
+                return false;
+            }
+            LockRow before = row.orElseThrow();
+            insertHistory(c, lockName, TransitionKind.RELEASED, holderId, before.holderPod(), before.holderHost(),
+                    fencingToken, nowMs, null);
+            dialect.commit(c);
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<LockRow> forceRelease(String lockName, String reason) {
+        return inWriteTransaction("forced release of lock '" + lockName + "'", c -> {
+            long nowMs = queryLong(c, "SELECT " + now);
+            Optional<LockRow> row = readRow(c, lockName, nowMs, dialect.lockRowSuffix());
+            if (row.isEmpty() || row.get().isFree()) {
+                dialect.rollback(c);
+                return Optional.<LockRow>empty();
+            }
+            LockRow before = row.get();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE scheduler_lock SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
+                            + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
+                ps.setLong(1, nowMs);
+                ps.setString(2, lockName);
+                ps.setString(3, before.holderId());
+                ps.setLong(4, before.fencingToken());
+                if (ps.executeUpdate() != 1) {
+                    dialect.rollback(c);
+                    return Optional.<LockRow>empty();
+                }
+            }
+            insertHistory(c, lockName, TransitionKind.FORCE_RELEASED, before.holderId(), before.holderPod(),
+                    before.holderHost(), before.fencingToken(), nowMs, reason);
+            dialect.commit(c);
+            return row;
+        });
+    }
+
+    @Override
+    public Optional<LockRow> inspect(String lockName) {
+        return run("inspection of lock '" + lockName + "'", c -> {
+            long nowMs = queryLong(c, "SELECT " + now);
+            return readRow(c, lockName, nowMs, "");
+        });
+    }
+
+    @Override
+    public long storeTimeMillis() {
+        return run("clock read", c -> queryLong(c, "SELECT " + now));
+    }
+
+    // ------------------------------------------------------------------ history
+
+    @Override
+    public List<HistoryEntry> recentHistory(String lockName, int limit) {
+        return run("history query", c -> queryHistory(c,
+                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE lock_name = ?"
+                        + " ORDER BY at_ms DESC, id DESC LIMIT ?",
+                ps -> {
+                    ps.setString(1, lockName);
+                    ps.setInt(2, limit);
+                }));
+    }
+
+    @Override
+    public List<HistoryEntry> historyBetween(String lockName, long fromMs, long toMs) {
+        return run("history query", c -> queryHistory(c,
+                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE lock_name = ?"
+                        + " AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
+                ps -> {
+                    ps.setString(1, lockName);
+                    ps.setLong(2, fromMs);
+                    ps.setLong(3, toMs);
+                }));
+    }
+
+    @Override
+    public List<HistoryEntry> historySince(long sinceMs, int limit) {
+        return run("history query", c -> queryHistory(c,
+                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE at_ms >= ?"
+                        + " ORDER BY at_ms, id LIMIT ?",
+                ps -> {
+                    ps.setLong(1, sinceMs);
+                    ps.setInt(2, limit);
+                }));
+    }
+
+    @Override
+    public int pruneHistory(long olderThanMs) {
+        return run("history prune", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM scheduler_lock_history WHERE at_ms < ?")) {
+                ps.setLong(1, olderThanMs);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.DEBUG, "closing store connection: {0}", e.getMessage());
+            }
+            connection = null;
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (closed) {
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "store " + describe() + " is closed");
+        }
+        if (connection == null) {
+            connection = dialect.connect();
+        }
+        return connection;
+    }
+
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** Runs autocommit work; translates failures and drops a broken connection. */
+    synchronized <T> T run(String during, SqlWork<T> work) {
+        try {
+            return work.apply(connection());
+        } catch (SQLException e) {
+            throw failure(e, during);
+        }
+    }
+
+    private synchronized <T> T inWriteTransaction(String during, SqlWork<T> work) {
+        Connection c;
+        try {
+            c = connection();
+            dialect.beginWrite(c);
+        } catch (SQLException e) {
+            throw failure(e, during);
+        }
+        try {
+            return work.apply(c);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                dialect.rollback(c);
+            } catch (SQLException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            if (e instanceof SQLException sql) {
+                throw failure(sql, during);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private StoreException failure(SQLException e, String during) {
+        if (dialect.isConnectionBroken(e)) {
+            closeConnection();
+        }
+        return dialect.translate(e, during);
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Optional<LockRow> readRow(Connection c, String lockName, long nowMs, String suffix)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + ROW_COLUMNS + " FROM scheduler_lock WHERE name = ?" + suffix)) {
+            ps.setString(1, lockName);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long pid = rs.getLong("holder_pid");
+                Long holderPid = rs.wasNull() ? null : pid;
+                return Optional.of(new LockRow(
+                        rs.getString("name"),
+                        rs.getString("holder_id"),
+                        rs.getString("holder_host"),
+                        holderPid,
+                        rs.getString("holder_pod"),
+                        rs.getLong("fencing_token"),
+                        rs.getLong("acquired_at"),
+                        rs.getLong("heartbeat_at"),
+                        rs.getLong("ttl_ms"),
+                        nowMs));
+            }
+        }
+    }
+
+    private static void insertHistory(Connection c, String lockName, TransitionKind kind, String holderId,
+                                      String pod, String host, long token, long atMs, String reason)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO scheduler_lock_history"
+                        + " (lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, lockName);
+            ps.setString(2, kind.dbValue());
+            setNullable(ps, 3, holderId);
+            setNullable(ps, 4, pod);
+            setNullable(ps, 5, host);
+            ps.setLong(6, token);
+            ps.setLong(7, atMs);
+            setNullable(ps, 8, reason);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setNullable(PreparedStatement ps, int index, String value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, value);
+        }
+    }
+
+    private static List<HistoryEntry> queryHistory(Connection c, String sql, Binder binder) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<HistoryEntry> result = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new HistoryEntry(
+                            rs.getLong("id"),
+                            rs.getString("lock_name"),
+                            TransitionKind.fromDb(rs.getString("kind")),
+                            rs.getString("holder_id"),
+                            rs.getString("holder_pod"),
+                            rs.getString("holder_host"),
+                            rs.getLong("fencing_token"),
+                            rs.getLong("at_ms"),
+                            rs.getString("reason")));
+                }
+            }
+            return result;
+        }
+    }
+}

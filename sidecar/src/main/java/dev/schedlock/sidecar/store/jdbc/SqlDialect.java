@@ -1,0 +1,61 @@
+package dev.schedlock.sidecar.store.jdbc;
+
+import dev.schedlock.sidecar.store.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What differs between databases. {@link JdbcLeaseStore} holds the statements that are the same
+ * everywhere; a dialect supplies only the clock expression, connections, transactions, the
+ * migration lock and error translation (ShedLock's {@code SqlStatementsSource} habit).
+ */
+public interface SqlDialect {
+
+    /** {@code sqlite} or {@code postgresql}; also the folder of its migration scripts. */
+    String name();
+
+    /** A SQL expression for the store's clock in integer milliseconds since the epoch. */
+    String nowMillisExpression();
+
+    /** Appended to the row read inside an acquire transaction ({@code " FOR UPDATE"} or empty). */
+    String lockRowSuffix();
+
+    /** Opens and configures a new connection (timeouts, pragmas). */
+    Connection connect() throws SQLException;
+
+    /** Starts a transaction that holds the write lock from its first statement. */
+    void beginWrite(Connection connection) throws SQLException;
+
+    void commit(Connection connection) throws SQLException;
+
+    void rollback(Connection connection) throws SQLException;
+
+    /**
+     * Inside an open write transaction: serializes migrators (SQLite already has the write lock;
+     * PostgreSQL takes a transaction-level advisory lock).
+     */
+    void lockForMigration(Connection connection) throws SQLException;
+
+    /** Names of the tables that exist where this store keeps its tables. */
+    List<String> existingTables(Connection connection) throws SQLException;
+
+    /** Column names of one table there, lower case. */
+    List<String> columnsOf(Connection connection, String table) throws SQLException;
+
+    /** Called once before the first migration step touches anything (SQLite: WAL mode). */
+    void beforeMigrate(Connection connection) throws SQLException;
+
+    /**
+     * Turns a driver exception into a message for the operator: what was found and what to do.
+     *
+     * @param during what the store was doing, e.g. "acquire of lock 'x'"
+     */
+    StoreException translate(SQLException e, String during);
+
+    /** True when the connection should be dropped and opened anew after {@code e}. */
+    boolean isConnectionBroken(SQLException e);
+
+    /** Where the store is, for logs and messages, without credentials. */
+    String describe();
+}

@@ -1,0 +1,254 @@
+package dev.schedlock.sidecar.store.jdbc;
+
+import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.StoreException.Kind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * SQLite: one file shared by the processes of one host.
+ *
+ * <ul>
+ *   <li>The store's clock is the host clock, read by SQLite ({@code unixepoch('subsec')}), so every
+ *       process on the host judges expiry by the same clock.</li>
+ *   <li>WAL mode, so that readers never block the writer; {@code busy_timeout} below the lease
+ *       deadline so that a busy file is a timely failure, not a hang.</li>
+ *   <li>{@code synchronous=FULL}: every commit, acquisitions included, reaches the disk before
+ *       the token is used, so a token is never handed out twice after a power loss.</li>
+ *   <li>Writes take the lock first ({@code BEGIN IMMEDIATE}), so read-then-write never races.</li>
+ *   <li>Network file systems are refused: their locking does not give these guarantees.</li>
+ * </ul>
+ */
+public final class SqliteDialect implements SqlDialect {
+
+    /** File systems whose POSIX locking SQLite cannot trust across hosts. */
+    private static final List<String> NETWORK_FILESYSTEMS = List.of(
+            "nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "ceph", "glusterfs", "fuse.glusterfs",
+            "lustre", "afs", "fuse.s3fs", "fuse.rclone");
+
+    private final Path file;
+    private final Duration busyTimeout;
+
+    public SqliteDialect(Path file, Duration busyTimeout) {
+        this.file = file.toAbsolutePath().normalize();
+        this.busyTimeout = busyTimeout;
+    }
+
+    /** Parses {@code jdbc:sqlite:/path/to/file.db} (or {@code jdbc:sqlite:file:/path}). */
+    public static SqliteDialect fromUrl(String url, Duration busyTimeout) {
+        String rest = url.substring("jdbc:sqlite:".length());
+        if (rest.startsWith("file:")) {
+            rest = rest.substring("file:".length());
+        }
+        int query = rest.indexOf('?');
+        if (query >= 0) {
+            throw new IllegalArgumentException("store URL options are not supported for SQLite ('"
+                    + rest.substring(query) + "'): use jdbc:sqlite:/path/to/file.db");
+        }
+        if (rest.isBlank() || rest.equals(":memory:") || rest.contains("mode=memory")) {
+            throw new IllegalArgumentException("store must be a file shared by every sidecar on the host, not '"
+                    + url + "': use jdbc:sqlite:/path/to/file.db");
+        }
+        return new SqliteDialect(Path.of(rest), busyTimeout);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String name() {
+        return "sqlite";
+    }
+
+    @Override
+    public String nowMillisExpression() {
+        return "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+    }
+
+    @Override
+    public String lockRowSuffix() {
+        return ""; // BEGIN IMMEDIATE already holds the write lock
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+        refuseNetworkFileSystem();
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
+        try (Statement st = c.createStatement()) {
+            // Per-connection settings; neither writes to the file.
+            st.execute("PRAGMA synchronous = FULL");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    @Override
+    public void beforeMigrate(Connection c) throws SQLException {
+        // Persistent in the file; needs a write lock, so it runs after the ownership check.
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode = WAL")) {
+            rs.next();
+            String mode = rs.getString(1);
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new StoreException(Kind.UNSUPPORTED, describe() + " could not switch to WAL mode (got '"
+                        + mode + "'): put the file on a local file system that supports shared memory");
+            }
+        }
+    }
+
+    @Override
+    public void beginWrite(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+        }
+    }
+
+    @Override
+    public void commit(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("COMMIT");
+        }
+    }
+
+    @Override
+    public void rollback(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("ROLLBACK");
+        } catch (SQLException e) {
+            // sqlite-jdbc stays in JDBC autocommit mode and the BEGIN is SQLite's own, so a
+            // rollback after a failed BEGIN (or twice) finds nothing to undo; that is fine.
+            if (e.getMessage() == null || !e.getMessage().contains("no transaction is active")) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void lockForMigration(Connection c) {
+        // BEGIN IMMEDIATE has already serialized every writer on the file.
+    }
+
+    @Override
+    public List<String> existingTables(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(
+                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        }
+        return tables;
+    }
+
+    @Override
+    public List<String> columnsOf(Connection c, String table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + table.replace("'", "''") + "')")) {
+            while (rs.next()) {
+                columns.add(rs.getString(1).toLowerCase(Locale.ROOT));
+            }
+        }
+        return columns;
+    }
+
+    @Override
+    public StoreException translate(SQLException e, String during) {
+        String what = describe() + ": " + during + " failed: ";
+        int code = e.getErrorCode() & 0xff;
+        return switch (code) {
+            case 5, 6 -> new StoreException(Kind.UNAVAILABLE, what + "the file stayed locked by another process for"
+                    + " longer than the busy timeout (" + busyTimeout.toMillis() + " ms); a long transaction or a"
+                    + " stuck process holds it. Check with `fuser " + file + "`", e);
+            case 8 -> new StoreException(Kind.READ_ONLY, what + "the database is read-only for this process (uid "
+                    + uid() + "). It needs write access to " + file + " and to its directory (for the -wal and -shm"
+                    + " files); fix the permissions or the volume mount. Nothing was changed.", e);
+            case 11, 26 -> new StoreException(Kind.CORRUPT, what + "the file is not a SQLite database or is damaged ("
+                    + e.getMessage() + "). Nothing was changed: check that the store points at schedlock's"
+                    + " database; restore it from a backup or move it aside to start with a new one.", e);
+            case 14, 3, 23 -> new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
+                    + "). Check that " + file.getParent() + " exists and that uid " + uid()
+                    + " may read and write there.", e);
+            case 13 -> new StoreException(Kind.UNAVAILABLE, what + "the disk is full. Free space on the volume"
+                    + " that holds " + file + ".", e);
+            default -> new StoreException(Kind.UNAVAILABLE, what + e.getMessage(), e);
+        };
+    }
+
+    @Override
+    public boolean isConnectionBroken(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        return code == 10 || code == 11 || code == 14 || code == 26;
+    }
+
+    @Override
+    public String describe() {
+        return "sqlite:" + file;
+    }
+
+    private void refuseNetworkFileSystem() {
+        String type = fileSystemType(file.getParent());
+        if (type != null && NETWORK_FILESYSTEMS.contains(type.toLowerCase(Locale.ROOT))) {
+            throw new StoreException(Kind.UNSUPPORTED, describe() + " lies on a " + type + " file system."
+                    + " SQLite's locking is not reliable there, so the lease could be held twice. Put the file on"
+                    + " a local disk (one host), or use PostgreSQL for pods on several nodes.");
+        }
+    }
+
+    /** The type of the file system that holds {@code dir}, from /proc/self/mounts; null if unknown. */
+    static String fileSystemType(Path dir) {
+        Path mounts = Path.of("/proc/self/mounts");
+        if (dir == null || !Files.isReadable(mounts)) {
+            return null;
+        }
+        try {
+            Path real = dir;
+            while (real != null && !Files.exists(real)) {
+                real = real.getParent();
+            }
+            if (real == null) {
+                return null;
+            }
+            real = real.toRealPath();
+            String best = null;
+            int bestLength = -1;
+            for (String line : Files.readAllLines(mounts)) {
+                String[] fields = line.split(" ");
+                if (fields.length < 3) {
+                    continue;
+                }
+                String mountPoint = fields[1].replace("\\040", " ");
+                if (real.startsWith(mountPoint) && mountPoint.length() > bestLength) {
+                    best = fields[2];
+                    bestLength = mountPoint.length();
+                }
+            }
+            return best;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String uid() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return String.valueOf(uid);
+        } catch (Exception e) {
+            return System.getProperty("user.name", "?");
+        }
+    }
+}
