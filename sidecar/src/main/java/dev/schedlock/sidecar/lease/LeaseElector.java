@@ -344,6 +344,20 @@ public final class LeaseElector {
         return new Permit(heldToken, millis, null);
     }
 
+    /** A snapshot and, when asked for, a pod permit, taken atomically at {@code nowNanos}. */
+    public record Query(LeaseSnapshot snapshot, Permit permit, long nowNanos) {
+    }
+
+    /**
+     * Answers a lease query: the snapshot plus, if {@code grantPodPermit}, a pod permit (see
+     * {@link #podPermit()}), both at the same instant so that they never disagree.
+     */
+    public synchronized Query query(boolean grantPodPermit) {
+        Permit permit = grantPodPermit ? podPermit() : new Permit(0, 0, null);
+        long now = clock.nanoTime();
+        return new Query(snapshot, permit, now);
+    }
+
     /**
      * Grants the pod's one executor permit to {@code client} if nobody else holds an unexpired
      * claim. The holder re-claims before expiry to keep it.

@@ -1,0 +1,99 @@
+package dev.schedlock.sidecar.cli;
+
+import dev.schedlock.sidecar.lease.LeaseConfig;
+import dev.schedlock.sidecar.store.HolderIdentity;
+import dev.schedlock.sidecar.store.LeaseStores;
+import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+
+/** {@code run}: hold or wait for the lease until SIGTERM, then hand it over gracefully and exit 0. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Hold or wait for the lease and serve the control API (the default command).")
+final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    StoreOptions store;
+
+    @Mixin
+    RunOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        LeaseConfig config;
+        try {
+            config = options.leaseConfig(store.lockName);
+            LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        String host = hostName();
+        String pod = options.podName == null || options.podName.isBlank() ? host : options.podName;
+        HolderIdentity identity = HolderIdentity.forThisProcess(pod, options.podUid, host);
+        JdbcLeaseStore leaseStore;
+        try {
+            leaseStore = LeaseStores.open(store.settings(config.statementTimeout()));
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        boolean sqlite = leaseStore.dialect().name().equals("sqlite");
+        Sidecar.Wiring wiring = new Sidecar.Wiring(options.controlAddress.toSocketAddress(),
+                options.statusAddress.toSocketAddress(), options.signalFile, options.nativeSidecar,
+                options.historyRetention, sqlite);
+        Sidecar sidecar = new Sidecar(config, leaseStore, identity, wiring);
+        LogSetup.configure(options.logFormat(), options.logLevel, sidecar::logContext);
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            sidecar.start();
+        } catch (BindException e) {
+            sidecar.close();
+            return usage("an address is already in use or not available (" + e.getMessage() + "): choose another"
+                    + " --control-address / --status-address or stop the process that holds it ("
+                    + options.controlAddress + ", " + options.statusAddress + ")");
+        } catch (IOException e) {
+            sidecar.close();
+            return usage("cannot listen: " + e.getMessage() + ": check --control-address and --status-address");
+        } catch (IllegalArgumentException e) {
+            sidecar.close();
+            return usage(e.getMessage());
+        } catch (StoreException e) {
+            sidecar.close();
+            return usage(e.getMessage());
+        }
+        stop.await();
+        sidecar.close();
+        return 0;
+    }
+
+    private int usage(String message) {
+        spec.commandLine().getErr().println("schedlock: " + message);
+        return SidecarMain.EXIT_USAGE;
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

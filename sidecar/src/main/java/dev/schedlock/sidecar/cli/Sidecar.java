@@ -1,0 +1,243 @@
+package dev.schedlock.sidecar.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedlock.sidecar.api.ControlApi;
+import dev.schedlock.sidecar.api.SignalFile;
+import dev.schedlock.sidecar.api.StatusServer;
+import dev.schedlock.sidecar.lease.ElectorRunner;
+import dev.schedlock.sidecar.lease.LeaseConfig;
+import dev.schedlock.sidecar.lease.LeaseElector;
+import dev.schedlock.sidecar.lease.LeaseSnapshot;
+import dev.schedlock.sidecar.lease.LeaseState;
+import dev.schedlock.sidecar.lease.MonotonicClock;
+import dev.schedlock.sidecar.metrics.MicrometerLeaseMetrics;
+import dev.schedlock.sidecar.store.HolderIdentity;
+import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.StoreException;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The composition root of the sidecar process: builds every part by constructor injection and
+ * starts and stops them in order. No DI framework.
+ *
+ * <p>Start: config → store → status server (probes answer during migration, /readyz false) →
+ * migrate → elector → signal file → control API. Stop: stop granting and tell watchers (the
+ * control API keeps answering so that clients can return claims) → drain → release → control
+ * API → status server → store.
+ */
+public final class Sidecar implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
+
+    /** Where the parts listen and write; everything else comes through {@link LeaseConfig}. */
+    public record Wiring(InetSocketAddress controlAddress, InetSocketAddress statusAddress, Path signalFile,
+                         boolean nativeSidecar, Duration historyRetention, boolean failFastOnStoreErrors) {
+    }
+
+    private final LeaseConfig config;
+    private final LeaseStore store;
+    private final HolderIdentity identity;
+    private final Wiring wiring;
+    private final ObjectMapper json = new ObjectMapper();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "schedlock-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private volatile boolean migrated;
+    private volatile String notReadyReason = "starting";
+    private StatusServer status;
+    private MicrometerLeaseMetrics metrics;
+    private LeaseElector elector;
+    private ElectorRunner runner;
+    private ControlApi control;
+    private volatile boolean stopped;
+
+    public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
+        this.config = config;
+        this.store = store;
+        this.identity = identity;
+        this.wiring = wiring;
+    }
+
+    /**
+     * Starts every part. Returns once the control API listens.
+     *
+     * @throws IOException        a listen address is in use or not available
+     * @throws StoreException     a store error that retrying cannot fix, when failing fast
+     */
+    public void start() throws IOException, InterruptedException {
+        bindProcessMetrics();
+        status = new StatusServer(wiring.statusAddress(), this::readiness, registry::scrape, json);
+        status.start();
+        LOG.log(Level.INFO, "status server on http://{0} (/healthz /readyz /metrics /v1/lease)",
+                hostPort(status.address()));
+
+        migrateWithRetry();
+
+        metrics = new MicrometerLeaseMetrics(registry, config.lockName());
+        elector = new LeaseElector(config, store, identity, MonotonicClock.SYSTEM,
+                () -> ThreadLocalRandom.current().nextDouble(), metrics);
+        metrics.bindSnapshot(elector::snapshot, MonotonicClock.SYSTEM);
+        status.attach(elector);
+        runner = new ElectorRunner(elector);
+        runner.start();
+
+        if (wiring.signalFile() != null) {
+            SignalFile signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
+            signal.start();
+            LOG.log(Level.INFO, "signal file {0}", signal.path());
+        }
+
+        control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
+        control.start();
+        LOG.log(Level.INFO, "control API on http://{0} (lock {1}, holder {2}, ttl {3}, heartbeat {4}, permit-ttl {5},"
+                        + " takeover {6}, permit mode {7})",
+                hostPort(control.address()), config.lockName(), identity.id(), LeaseConfig.fmt(config.ttl()),
+                LeaseConfig.fmt(config.heartbeatInterval()), LeaseConfig.fmt(config.permitTtl()),
+                config.takeoverPolicy().cliName(), config.permitMode().cliName());
+
+        long retentionMillis = wiring.historyRetention().toMillis();
+        housekeeping.scheduleWithFixedDelay(() -> pruneHistory(retentionMillis), 1, 60, TimeUnit.MINUTES);
+    }
+
+    private void migrateWithRetry() throws InterruptedException {
+        long backoffMillis = Math.max(200, config.retryInterval().toMillis());
+        while (true) {
+            try {
+                store.migrate();
+                migrated = true;
+                LOG.log(Level.INFO, "store {0} at schema version {1}", store.describe(), store.schemaVersion());
+                return;
+            } catch (StoreException e) {
+                notReadyReason = e.getMessage();
+                if (wiring.failFastOnStoreErrors() && !e.kind().isTransient()) {
+                    throw e;
+                }
+                LOG.log(Level.ERROR, "store not usable yet, retrying in {0} ms: {1}", backoffMillis, e.getMessage());
+                Thread.sleep(backoffMillis); // production back-off between store attempts, not a test wait
+                backoffMillis = Math.min(backoffMillis * 2, 30_000);
+            }
+        }
+    }
+
+    private void pruneHistory(long retentionMillis) {
+        try {
+            int deleted = store.pruneHistory(store.storeTimeMillis() - retentionMillis);
+            if (deleted > 0) {
+                LOG.log(Level.INFO, "pruned {0} lease history rows older than {1}", deleted,
+                        LeaseConfig.fmt(Duration.ofMillis(retentionMillis)));
+            }
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "history prune failed, will retry in an hour: {0}", e.getMessage());
+        }
+    }
+
+    StatusServer.Readiness readiness() {
+        if (!migrated) {
+            return new StatusServer.Readiness(false, notReadyReason);
+        }
+        LeaseElector current = elector;
+        if (current == null) {
+            return new StatusServer.Readiness(false, "starting the elector");
+        }
+        LeaseSnapshot s = current.snapshot();
+        return switch (s.state()) {
+            case DEGRADED -> new StatusServer.Readiness(false, "store failing: " + s.reason());
+            case STOPPED -> new StatusServer.Readiness(false, "stopped");
+            default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
+        };
+    }
+
+    /** Fields added to every log line: lock, holder, token. */
+    public Map<String, Object> logContext() {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("lock", config.lockName());
+        context.put("holder", identity.id());
+        LeaseElector current = elector;
+        long token = current == null ? 0 : current.heldToken();
+        context.put("token", token);
+        return context;
+    }
+
+    public InetSocketAddress controlAddress() {
+        return control.address();
+    }
+
+    public InetSocketAddress statusAddress() {
+        return status.address();
+    }
+
+    public LeaseElector elector() {
+        return elector;
+    }
+
+    /**
+     * Graceful stop: no new permits and watchers told at once; wait until claims are returned or
+     * permits expired (bounded by the drain timeout; a native sidecar skips the wait because the
+     * kubelet already stopped the main containers); release so the next candidate leads at once.
+     */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        housekeeping.shutdownNow();
+        if (runner != null) {
+            boolean released = runner.shutdown(wiring.nativeSidecar());
+            LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (status != null) {
+            status.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        store.close();
+    }
+
+    public boolean isLeader() {
+        LeaseElector current = elector;
+        return current != null && current.snapshot().state() == LeaseState.LEADER;
+    }
+
+    private void bindProcessMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.schedlock.sidecar.cli;
+
+import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.LeaseStores;
+import dev.schedlock.sidecar.store.StoreException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** Base of the one-shot commands that open the store, do one thing and exit. */
+abstract class StoreCommand implements Callable<Integer> {
+
+    private static final Duration ONE_SHOT_TIMEOUT = Duration.ofSeconds(5);
+
+    @Mixin
+    StoreOptions store;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public final Integer call() {
+        LeaseStore leaseStore;
+        try {
+            leaseStore = LeaseStores.open(store.settings(ONE_SHOT_TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            err().println("schedlock: " + e.getMessage());
+            return SidecarMain.EXIT_USAGE;
+        }
+        try (leaseStore) {
+            return run(leaseStore);
+        } catch (StoreException e) {
+            err().println("schedlock: " + e.getMessage());
+            return e.kind().isTransient() ? SidecarMain.EXIT_STORE : SidecarMain.EXIT_USAGE;
+        }
+    }
+
+    /** Does the work; returns the exit code. */
+    abstract int run(LeaseStore leaseStore);
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Refuses a database without the schema, without creating it. */
+    void requireSchema(LeaseStore leaseStore) {
+        if (leaseStore.schemaVersion() == 0) {
+            throw new StoreException(StoreException.Kind.NOT_MIGRATED, leaseStore.describe()
+                    + " has no schedlock schema yet: start a sidecar or run `migrate` first");
+        }
+    }
+}

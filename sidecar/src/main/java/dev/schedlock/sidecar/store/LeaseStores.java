@@ -1,0 +1,30 @@
+package dev.schedlock.sidecar.store;
+
+import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
+
+/** Picks the store from its URL. */
+public final class LeaseStores {
+
+    private LeaseStores() {
+    }
+
+    /**
+     * Opens (lazily: no connection yet) the store for {@code settings.url()}.
+     *
+     * @throws IllegalArgumentException when the URL names no supported store, with what to write instead
+     */
+    public static JdbcLeaseStore open(StoreSettings settings) {
+        String url = settings.url().trim();
+        if (url.startsWith("jdbc:sqlite:")) {
+            return new JdbcLeaseStore(SqliteDialect.fromUrl(url, settings.statementTimeout()));
+        }
+        throw new IllegalArgumentException("store URL '" + redact(url) + "' is not supported:"
+                + " use jdbc:sqlite:/path/to/lease.db");
+    }
+
+    /** The URL without anything that looks like a password, for messages. */
+    public static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1****").replaceAll("//([^/@:]+):[^/@]*@", "//$1:****@");
+    }
+}
