@@ -1,0 +1,30 @@
+package dev.schedlock.sidecar.bench;
+
+import java.util.Arrays;
+
+/**
+ * Benchmarks (never timed tests). Run with the {@code bench} profile, e.g.
+ * {@code ./mvnw -B -ntp -pl sidecar -Pbench verify -Dbench.args="history 1000000"}.
+ * Each prints a Markdown block for docs/benchmarks.md.
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: Bench history [rows] | footprint [runs] [jvm flags...]");
+            System.exit(2);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "history" -> HistoryQueryBench.main(rest);
+            case "footprint" -> FootprintBench.main(rest);
+            default -> {
+                System.err.println("unknown benchmark " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.schedlock.sidecar.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sidecar footprint: time from process start to leading (first {@code GET /v1/lease} that says
+ * {@code leader: true}) and resident memory of the idle leader after it has renewed for a while.
+ * Each JVM flag set runs several times on a fresh SQLite file; medians are reported.
+ *
+ * <p>Arguments: {@code [runs] [java binary]}; the jar comes from {@code schedlock.sidecar.jar}.
+ */
+public final class FootprintBench {
+
+    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
+    private static final Duration IDLE = Duration.ofSeconds(20);
+
+    private FootprintBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String java = args.length > 1 ? args[1] : ProcessHandle.current().info().command().orElse("java");
+        String jar = System.getProperty("schedlock.sidecar.jar", "sidecar/target/schedlock-sidecar.jar");
+        List<List<String>> flagSets = List.of(
+                List.of(),
+                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
+                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx24m",
+                        "-XX:MaxMetaspaceSize=48m", "-XX:ReservedCodeCacheSize=16m", "-XX:CICompilerCount=1",
+                        "-XX:-UsePerfData"));
+        System.out.printf(Locale.ROOT, "## Sidecar footprint (%s, %d runs each, idle %ds before reading RSS)%n%n",
+                version(java), runs, IDLE.toSeconds());
+        System.out.println("| JVM flags | start → leader (median, max) | idle leader RSS (median, max) |");
+        System.out.println("|---|---|---|");
+        for (List<String> flags : flagSets) {
+            long[] startNanos = new long[runs];
+            long[] rssKb = new long[runs];
+            for (int i = 0; i < runs; i++) {
+                long[] sample = measure(java, jar, flags);
+                startNanos[i] = sample[0];
+                rssKb[i] = sample[1];
+            }
+            Arrays.sort(startNanos);
+            Arrays.sort(rssKb);
+            System.out.printf(Locale.ROOT, "| `%s` | %.2f s, %.2f s | %.1f MiB, %.1f MiB |%n",
+                    flags.isEmpty() ? "(defaults)" : String.join(" ", flags),
+                    startNanos[runs / 2] / 1e9, startNanos[runs - 1] / 1e9,
+                    rssKb[runs / 2] / 1024.0, rssKb[runs - 1] / 1024.0);
+        }
+    }
+
+    private static long[] measure(String java, String jar, List<String> flags) throws Exception {
+        Path dir = Files.createTempDirectory("schedlock-footprint");
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(flags);
+        command.addAll(List.of("-jar", jar, "run", "--store", "jdbc:sqlite:" + dir.resolve("lease.db"),
+                "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
+                "--ttl", "10s", "--heartbeat-interval", "1s"));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            CompletableFuture<String> address = new CompletableFuture<>();
+            Thread pump = new Thread(() -> pump(p, address));
+            pump.setDaemon(true);
+            pump.start();
+            String control = address.get(30, TimeUnit.SECONDS);
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + control + "/v1/lease")).build();
+            long leaderAt;
+            while (true) {
+                String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+                if (body.contains("\"leader\":true")) {
+                    leaderAt = System.nanoTime();
+                    break;
+                }
+                Thread.sleep(5); // benchmark polling, not a test wait
+            }
+            Thread.sleep(IDLE.toMillis()); // idle leader: renewing once a second
+            long rss = rssKb(p.pid());
+            return new long[] {leaderAt - t0, rss};
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void pump(Process p, CompletableFuture<String> address) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                Matcher m = CONTROL.matcher(line);
+                if (m.find()) {
+                    address.complete(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            address.completeExceptionally(e);
+        }
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for pid " + pid);
+    }
+
+    private static String version(String java) throws Exception {
+        Process p = new ProcessBuilder(java, "-version").redirectErrorStream(true).start();
+        String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        p.waitFor();
+        return first.trim();
+    }
+}
