@@ -14,6 +14,9 @@ import dev.schedlock.sidecar.metrics.MicrometerLeaseMetrics;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
+import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -72,6 +75,7 @@ public final class Sidecar implements AutoCloseable {
     private LeaseElector elector;
     private ElectorRunner runner;
     private ControlApi control;
+    private PostgresReleaseListener releaseListener;
     private volatile boolean stopped;
 
     public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
@@ -103,6 +107,11 @@ public final class Sidecar implements AutoCloseable {
         status.attach(elector);
         runner = new ElectorRunner(elector);
         runner.start();
+        if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof PostgresDialect pg) {
+            // A release in the store wakes this candidate at once instead of at its next retry.
+            releaseListener = new PostgresReleaseListener(pg, config.lockName(), runner::wake);
+            releaseListener.start();
+        }
 
         if (wiring.signalFile() != null) {
             SignalFile signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
@@ -120,6 +129,7 @@ public final class Sidecar implements AutoCloseable {
 
         long retentionMillis = wiring.historyRetention().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> pruneHistory(retentionMillis), 1, 60, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::measureClockOffset, 0, 60, TimeUnit.SECONDS);
     }
 
     private void migrateWithRetry() throws InterruptedException {
@@ -151,6 +161,17 @@ public final class Sidecar implements AutoCloseable {
             }
         } catch (StoreException e) {
             LOG.log(Level.WARNING, "history prune failed, will retry in an hour: {0}", e.getMessage());
+        }
+    }
+
+    private void measureClockOffset() {
+        try {
+            long before = System.currentTimeMillis();
+            long storeNow = store.storeTimeMillis();
+            long after = System.currentTimeMillis();
+            metrics.storeClockOffset((storeNow - (before + after) / 2.0) / 1000.0);
+        } catch (StoreException e) {
+            LOG.log(Level.DEBUG, "clock offset not measured: {0}", e.getMessage());
         }
     }
 
@@ -205,6 +226,9 @@ public final class Sidecar implements AutoCloseable {
         }
         stopped = true;
         housekeeping.shutdownNow();
+        if (releaseListener != null) {
+            releaseListener.close();
+        }
         if (runner != null) {
             boolean released = runner.shutdown(wiring.nativeSidecar());
             LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");

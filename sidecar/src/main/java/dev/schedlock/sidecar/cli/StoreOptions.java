@@ -26,6 +26,11 @@ public final class StoreOptions {
                     + " Env SCHEDLOCK_STORE_PASSWORD_FILE; or set SCHEDLOCK_STORE_PASSWORD.")
     Path passwordFile;
 
+    @Option(names = "--store-schema", paramLabel = "SCHEMA", defaultValue = "${env:SCHEDLOCK_STORE_SCHEMA:-schedlock}",
+            description = "PostgreSQL schema for schedlock's tables (created if missing). Env SCHEDLOCK_STORE_SCHEMA."
+                    + " Default: ${DEFAULT-VALUE}")
+    String schema;
+
     @Option(names = "--lock-name", paramLabel = "NAME", defaultValue = "${env:SCHEDLOCK_LOCK_NAME:-default}",
             description = "Name of the lock row; one database can serve many locks. Env SCHEDLOCK_LOCK_NAME."
                     + " Default: ${DEFAULT-VALUE}")
@@ -33,7 +38,7 @@ public final class StoreOptions {
 
     /** Builds the settings; reads the password file now, so a missing file fails at start. */
     StoreSettings settings(Duration statementTimeout) {
-        return new StoreSettings(url, blankToNull(user), password(), statementTimeout);
+        return new StoreSettings(url, blankToNull(user), password(), statementTimeout, schema);
     }
 
     private String password() {

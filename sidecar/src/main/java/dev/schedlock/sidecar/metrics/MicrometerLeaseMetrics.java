@@ -37,6 +37,7 @@ public final class MicrometerLeaseMetrics implements LeaseMetrics, AutoCloseable
     public static final String VALIDITY_LEFT = "schedlock.lease.validity.left.seconds";
     public static final String ACTIVE_CLAIMS = "schedlock.lease.claims.active";
     public static final String STATE = "schedlock.lease.state";
+    public static final String STORE_CLOCK_OFFSET = "schedlock.store.clock.offset.seconds";
 
     private static final Duration[] LATENCY_BUCKETS = {
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -51,6 +52,8 @@ public final class MicrometerLeaseMetrics implements LeaseMetrics, AutoCloseable
     private final Map<AcquireOutcome, Counter> acquireAttempts = new EnumMap<>(AcquireOutcome.class);
     private final Timer heartbeatLatency;
     private final Counter heartbeatFailures;
+    private final java.util.concurrent.atomic.AtomicLong clockOffsetBits =
+            new java.util.concurrent.atomic.AtomicLong(Double.doubleToLongBits(Double.NaN));
 
     public MicrometerLeaseMetrics(MeterRegistry registry, String lockName) {
         this.registry = registry;
@@ -78,6 +81,15 @@ public final class MicrometerLeaseMetrics implements LeaseMetrics, AutoCloseable
                 .description("Renewals that failed with a store error (the lease may still be valid)")
                 .tags(tags)
                 .register(registry));
+        register(Gauge.builder(STORE_CLOCK_OFFSET, () -> Double.longBitsToDouble(clockOffsetBits.get()))
+                .description("Store clock minus this host's wall clock, in seconds (NaN until measured);"
+                        + " expiry is judged by the store's clock")
+                .tags(tags).register(registry));
+    }
+
+    /** Records the latest measured offset between the store's clock and the local wall clock. */
+    public void storeClockOffset(double seconds) {
+        clockOffsetBits.set(Double.doubleToLongBits(seconds));
     }
 
     /** Registers the gauges that read the elector's current snapshot. */

@@ -1,7 +1,9 @@
 package dev.schedlock.sidecar.store;
 
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
 import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
+import java.util.Locale;
 
 /** Picks the store from its URL. */
 public final class LeaseStores {
@@ -19,8 +21,17 @@ public final class LeaseStores {
         if (url.startsWith("jdbc:sqlite:")) {
             return new JdbcLeaseStore(SqliteDialect.fromUrl(url, settings.statementTimeout()));
         }
+        if (url.startsWith("jdbc:postgresql:")) {
+            String lower = url.toLowerCase(Locale.ROOT);
+            if (lower.contains("password=") || url.matches("jdbc:postgresql://[^/@]*:[^/@]*@.*")) {
+                throw new IllegalArgumentException("store URL contains a password: put it in --store-password-file"
+                        + " or SCHEDLOCK_STORE_PASSWORD instead, so that it never shows in process lists or logs");
+            }
+            return new JdbcLeaseStore(new PostgresDialect(url, settings.user(), settings.password(),
+                    settings.schema(), settings.statementTimeout()));
+        }
         throw new IllegalArgumentException("store URL '" + redact(url) + "' is not supported:"
-                + " use jdbc:sqlite:/path/to/lease.db");
+                + " use jdbc:sqlite:/path/to/lease.db or jdbc:postgresql://host:5432/database");
     }
 
     /** The URL without anything that looks like a password, for messages. */

@@ -43,12 +43,16 @@ public final class JdbcLeaseStore implements LeaseStore {
 
     private final SqlDialect dialect;
     private final String now;
+    private final String lockTable;
+    private final String historyTable;
     private Connection connection;
     private boolean closed;
 
     public JdbcLeaseStore(SqlDialect dialect) {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.now = dialect.nowMillisExpression();
+        this.lockTable = dialect.qualify("scheduler_lock");
+        this.historyTable = dialect.qualify("scheduler_lock_history");
     }
 
     public SqlDialect dialect() {
@@ -87,7 +91,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             long nowMs = queryLong(c, "SELECT " + now);
             // 2. Make sure the row exists (free, token 0), so that step 3 can lock it.
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO scheduler_lock (name, fencing_token, acquired_at, heartbeat_at, ttl_ms)"
+                    "INSERT INTO " + lockTable + " (name, fencing_token, acquired_at, heartbeat_at, ttl_ms)"
                             + " VALUES (?, 0, 0, 0, 0) ON CONFLICT (name) DO NOTHING")) {
                 ps.setString(1, lockName);
                 ps.executeUpdate();
@@ -104,7 +108,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             //    The token is incremented in the same statement.
             int changed;
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE scheduler_lock SET holder_id = ?, holder_host = ?, holder_pid = ?, holder_pod = ?,"
+                    "UPDATE " + lockTable + " SET holder_id = ?, holder_host = ?, holder_pid = ?, holder_pod = ?,"
                             + " fencing_token = fencing_token + 1, acquired_at = ?, heartbeat_at = ?, ttl_ms = ?"
                             + " WHERE name = ? AND fencing_token = ?"
                             + " AND (holder_id IS NULL OR holder_id = ? OR heartbeat_at + ttl_ms < ?)")) {
@@ -169,11 +173,10 @@ public final class JdbcLeaseStore implements LeaseStore {
             // One statement: owner guard + not expired by the store's clock, evaluated once.
             int changed;
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE scheduler_lock SET heartbeat_at = n.now_ms, ttl_ms = ?"
+                    "UPDATE " + lockTable + " AS l SET heartbeat_at = n.now_ms, ttl_ms = ?"
                             + " FROM (SELECT " + now + " AS now_ms) AS n"
-                            + " WHERE scheduler_lock.name = ? AND scheduler_lock.holder_id = ?"
-                            + " AND scheduler_lock.fencing_token = ?"
-                            + " AND scheduler_lock.heartbeat_at + scheduler_lock.ttl_ms >= n.now_ms")) {
+                            + " WHERE l.name = ? AND l.holder_id = ? AND l.fencing_token = ?"
+                            + " AND l.heartbeat_at + l.ttl_ms >= n.now_ms")) {
                 ps.setLong(1, ttlMs);
                 ps.setString(2, lockName);
                 ps.setString(3, holderId);
@@ -208,7 +211,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             int changed;
             // The token is kept: the next acquisition increments it.
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE scheduler_lock SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
+                    "UPDATE " + lockTable + " SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
                             + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
                 ps.setLong(1, nowMs);
                 ps.setString(2, lockName);
@@ -223,9 +226,22 @@ public final class JdbcLeaseStore implements LeaseStore {
             LockRow before = row.orElseThrow();
             insertHistory(c, lockName, TransitionKind.RELEASED, holderId, before.holderPod(), before.holderHost(),
                     fencingToken, nowMs, null);
+            notifyRelease(c, lockName);
             dialect.commit(c);
             return true;
         });
+    }
+
+    /** Wakes waiting candidates when the transaction commits (PostgreSQL NOTIFY); no-op elsewhere. */
+    private void notifyRelease(Connection c, String lockName) throws SQLException {
+        String sql = dialect.afterReleaseStatement();
+        if (sql == null) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, lockName);
+            ps.execute();
+        }
     }
 
     @Override
@@ -239,7 +255,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             }
             LockRow before = row.get();
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE scheduler_lock SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
+                    "UPDATE " + lockTable + " SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
                             + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
                 ps.setLong(1, nowMs);
                 ps.setString(2, lockName);
@@ -252,6 +268,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             }
             insertHistory(c, lockName, TransitionKind.FORCE_RELEASED, before.holderId(), before.holderPod(),
                     before.holderHost(), before.fencingToken(), nowMs, reason);
+            notifyRelease(c, lockName);
             dialect.commit(c);
             return row;
         });
@@ -275,7 +292,7 @@ public final class JdbcLeaseStore implements LeaseStore {
     @Override
     public List<HistoryEntry> recentHistory(String lockName, int limit) {
         return run("history query", c -> queryHistory(c,
-                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE lock_name = ?"
+                "SELECT " + HISTORY_COLUMNS + " FROM " + historyTable + " WHERE lock_name = ?"
                         + " ORDER BY at_ms DESC, id DESC LIMIT ?",
                 ps -> {
                     ps.setString(1, lockName);
@@ -286,7 +303,7 @@ public final class JdbcLeaseStore implements LeaseStore {
     @Override
     public List<HistoryEntry> historyBetween(String lockName, long fromMs, long toMs) {
         return run("history query", c -> queryHistory(c,
-                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE lock_name = ?"
+                "SELECT " + HISTORY_COLUMNS + " FROM " + historyTable + " WHERE lock_name = ?"
                         + " AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
                 ps -> {
                     ps.setString(1, lockName);
@@ -298,7 +315,7 @@ public final class JdbcLeaseStore implements LeaseStore {
     @Override
     public List<HistoryEntry> historySince(long sinceMs, int limit) {
         return run("history query", c -> queryHistory(c,
-                "SELECT " + HISTORY_COLUMNS + " FROM scheduler_lock_history WHERE at_ms >= ?"
+                "SELECT " + HISTORY_COLUMNS + " FROM " + historyTable + " WHERE at_ms >= ?"
                         + " ORDER BY at_ms, id LIMIT ?",
                 ps -> {
                     ps.setLong(1, sinceMs);
@@ -309,7 +326,7 @@ public final class JdbcLeaseStore implements LeaseStore {
     @Override
     public int pruneHistory(long olderThanMs) {
         return run("history prune", c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM scheduler_lock_history WHERE at_ms < ?")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + historyTable + " WHERE at_ms < ?")) {
                 ps.setLong(1, olderThanMs);
                 return ps.executeUpdate();
             }
@@ -401,10 +418,10 @@ public final class JdbcLeaseStore implements LeaseStore {
         }
     }
 
-    private static Optional<LockRow> readRow(Connection c, String lockName, long nowMs, String suffix)
+    private Optional<LockRow> readRow(Connection c, String lockName, long nowMs, String suffix)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT " + ROW_COLUMNS + " FROM scheduler_lock WHERE name = ?" + suffix)) {
+                "SELECT " + ROW_COLUMNS + " FROM " + lockTable + " WHERE name = ?" + suffix)) {
             ps.setString(1, lockName);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -427,11 +444,11 @@ public final class JdbcLeaseStore implements LeaseStore {
         }
     }
 
-    private static void insertHistory(Connection c, String lockName, TransitionKind kind, String holderId,
+    private void insertHistory(Connection c, String lockName, TransitionKind kind, String holderId,
                                       String pod, String host, long token, long atMs, String reason)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO scheduler_lock_history"
+                "INSERT INTO " + historyTable
                         + " (lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, lockName);

@@ -50,11 +50,11 @@ final class SchemaMigrator {
             checkOwnership(c, tables);
             if (!tables.contains(MIGRATIONS_TABLE)) {
                 try (Statement st = c.createStatement()) {
-                    st.executeUpdate("CREATE TABLE " + MIGRATIONS_TABLE + " (version INTEGER NOT NULL PRIMARY KEY,"
+                    st.executeUpdate("CREATE TABLE " + dialect.qualify(MIGRATIONS_TABLE) + " (version INTEGER NOT NULL PRIMARY KEY,"
                             + " description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
                 }
             }
-            int current = maxVersion(c);
+            int current = maxVersion(dialect, c);
             int applied = 0;
             for (Migration m : migrations) {
                 if (m.version() <= current) {
@@ -65,7 +65,7 @@ final class SchemaMigrator {
                         st.executeUpdate(sql);
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + MIGRATIONS_TABLE
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + dialect.qualify(MIGRATIONS_TABLE)
                         + " (version, description, applied_at) VALUES (?, ?, " + dialect.nowMillisExpression() + ")")) {
                     ps.setInt(1, m.version());
                     ps.setString(2, m.description());
@@ -89,12 +89,13 @@ final class SchemaMigrator {
         if (!dialect.existingTables(c).contains(MIGRATIONS_TABLE)) {
             return 0;
         }
-        return maxVersion(c);
+        return maxVersion(dialect, c);
     }
 
-    private static int maxVersion(Connection c) throws SQLException {
+    private static int maxVersion(SqlDialect dialect, Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(version), 0) FROM " + MIGRATIONS_TABLE)) {
+             ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(version), 0) FROM "
+                     + dialect.qualify(MIGRATIONS_TABLE))) {
             rs.next();
             return rs.getInt(1);
         }
@@ -118,7 +119,7 @@ final class SchemaMigrator {
                             + "): refusing to touch it. Point the store at a database (or PostgreSQL schema)"
                             + " of its own; nothing was changed.");
         }
-        int version = maxVersion(c);
+        int version = maxVersion(dialect, c);
         int latest = migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
         int known = Math.max(latest, Migration.LATEST);
         if (version > known) {

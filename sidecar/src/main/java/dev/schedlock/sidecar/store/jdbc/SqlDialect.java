@@ -15,6 +15,19 @@ public interface SqlDialect {
     /** {@code sqlite} or {@code postgresql}; also the folder of its migration scripts. */
     String name();
 
+    /** The table name as statements must write it (PostgreSQL: schema-qualified, so no search_path is needed). */
+    default String qualify(String table) {
+        return table;
+    }
+
+    /**
+     * A statement run inside the release transaction with the lock name as its one parameter, to
+     * wake waiting candidates (PostgreSQL: {@code pg_notify}); null when the store has no push.
+     */
+    default String afterReleaseStatement() {
+        return null;
+    }
+
     /** A SQL expression for the store's clock in integer milliseconds since the epoch. */
     String nowMillisExpression();
 

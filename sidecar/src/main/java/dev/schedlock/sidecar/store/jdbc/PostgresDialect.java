@@ -1,0 +1,254 @@
+package dev.schedlock.sidecar.store.jdbc;
+
+import dev.schedlock.sidecar.store.LeaseStores;
+import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.StoreException.Kind;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * PostgreSQL: one lease for pods on many nodes.
+ *
+ * <ul>
+ *   <li>Expiry by the server's clock ({@code clock_timestamp()}), the one clock every candidate shares.</li>
+ *   <li>The lease is a row, never a session-level advisory lock, and every statement names its
+ *       schema, so it works through a transaction pooler (PgBouncer in transaction mode; use
+ *       {@code prepareThreshold=0} there).</li>
+ *   <li>Migrations are serialized by a transaction-level advisory lock.</li>
+ *   <li>Connect and statement timeouts sit below the lease deadline; a lost connection is
+ *       reopened on the next call.</li>
+ *   <li>The password is passed as a connection property, never in the URL this class prints.</li>
+ * </ul>
+ */
+public final class PostgresDialect implements SqlDialect {
+
+    /** Channel that a release notifies, with the lock name as payload. */
+    public static final String RELEASE_CHANNEL = "schedlock_release";
+
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final String schema;
+    private final Duration statementTimeout;
+
+    /**
+     * @param url      {@code jdbc:postgresql://host:port/db}, without credentials
+     * @param schema   where the tables live (created if missing); lower case identifier
+     */
+    public PostgresDialect(String url, String user, String password, String schema, Duration statementTimeout) {
+        if (!SCHEMA.matcher(schema).matches()) {
+            throw new IllegalArgumentException("store schema '" + schema + "' is not valid: use a lower-case"
+                    + " identifier such as schedlock");
+        }
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.schema = schema;
+        this.statementTimeout = statementTimeout;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    /** Opens a connection with the same settings, for the release listener. */
+    public Connection connectForListening() throws SQLException {
+        return open(false);
+    }
+
+    @Override
+    public String name() {
+        return "postgresql";
+    }
+
+    @Override
+    public String qualify(String table) {
+        return "\"" + schema + "\"." + table;
+    }
+
+    @Override
+    public String nowMillisExpression() {
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+    }
+
+    @Override
+    public String lockRowSuffix() {
+        return " FOR UPDATE";
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+        return open(true);
+    }
+
+    private Connection open(boolean withStatementTimeout) throws SQLException {
+        Properties props = new Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        long timeoutMs = Math.max(1, statementTimeout.toMillis());
+        // Whole seconds only; at least one so that a slow network is still a failure, not a hang.
+        props.setProperty("connectTimeout", String.valueOf(Math.max(1, (timeoutMs + 999) / 1000)));
+        props.setProperty("loginTimeout", String.valueOf(Math.max(1, (timeoutMs + 999) / 1000)));
+        // A backstop for a dead peer that sends no RST: the socket read gives up as well.
+        props.setProperty("socketTimeout", String.valueOf(Math.max(2, (timeoutMs + 999) / 1000 + 1)));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", "schedlock-sidecar");
+        if (withStatementTimeout && !url.contains("options=")) {
+            // The server cancels a statement that runs longer than this; below the lease deadline.
+            props.setProperty("options", "-c statement_timeout=" + timeoutMs);
+        }
+        Connection c = DriverManager.getConnection(url, props);
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    @Override
+    public void beginWrite(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+    }
+
+    @Override
+    public void commit(Connection c) throws SQLException {
+        c.commit();
+        c.setAutoCommit(true);
+    }
+
+    @Override
+    public void rollback(Connection c) throws SQLException {
+        if (!c.getAutoCommit()) {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    @Override
+    public void lockForMigration(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            ps.setLong(1, migrationLockKey());
+            ps.execute();
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+            // Scripts name tables unqualified; this holds for this transaction only (pooler-safe).
+            st.execute("SET LOCAL search_path TO \"" + schema + "\"");
+        }
+    }
+
+    private long migrationLockKey() {
+        CRC32 crc = new CRC32();
+        crc.update(("schedlock:migrate:" + schema).getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    @Override
+    public void beforeMigrate(Connection c) {
+        // Nothing to switch on: the schema is created under the migration lock.
+    }
+
+    @Override
+    public List<String> existingTables(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_name FROM information_schema.tables"
+                + " WHERE table_schema = ? ORDER BY table_name")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    @Override
+    public List<String> columnsOf(Connection c, String table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return columns;
+    }
+
+    @Override
+    public String afterReleaseStatement() {
+        return "SELECT pg_notify('" + RELEASE_CHANNEL + "', ?)";
+    }
+
+    @Override
+    public StoreException translate(SQLException e, String during) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String what = describe() + ": " + during + " failed: ";
+        String detail = firstLine(e.getMessage());
+        if (state.equals("28P01") || state.equals("28000")) {
+            return new StoreException(Kind.CANNOT_OPEN, what + "authentication failed for user '" + user
+                    + "' (" + detail + "). Check --store-user and the password in --store-password-file or"
+                    + " SCHEDLOCK_STORE_PASSWORD.", e);
+        }
+        if (state.equals("3D000")) {
+            return new StoreException(Kind.CANNOT_OPEN, what + "the database does not exist (" + detail
+                    + "). Create it or fix the database name in --store.", e);
+        }
+        if (state.equals("42501")) {
+            return new StoreException(Kind.CANNOT_OPEN, what + "permission denied (" + detail + "). User '" + user
+                    + "' needs CREATE on the database (or schema \"" + schema + "\" owned by it) and rights on"
+                    + " its tables; a schema owned by another role is not touched.", e);
+        }
+        if (state.equals("25006")) {
+            return new StoreException(Kind.READ_ONLY, what + "the server is read-only (" + detail
+                    + "). Point --store at the primary, not a replica.", e);
+        }
+        if (state.equals("57014")) {
+            return new StoreException(Kind.TIMEOUT, what + "the statement ran longer than the statement timeout of "
+                    + statementTimeout.toMillis() + " ms (" + detail + ").", e);
+        }
+        if (state.startsWith("08") || state.startsWith("57P") || state.isEmpty()) {
+            return new StoreException(Kind.UNAVAILABLE, what + "cannot reach the server (" + detail
+                    + "). Check that it runs and that " + describe() + " is reachable from here.", e);
+        }
+        return new StoreException(Kind.UNAVAILABLE, what + detail + " (SQLState " + state + ")", e);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    @Override
+    public boolean isConnectionBroken(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("57014");
+    }
+
+    @Override
+    public String describe() {
+        return "postgresql:" + LeaseStores.redact(url).replaceFirst("^jdbc:postgresql:", "") + " schema " + schema;
+    }
+}
