@@ -473,8 +473,9 @@ public final class LeaseElector {
             heldToken = 0;
             if (released) {
                 metrics.transition(TransitionKind.RELEASED);
-                reason = "released token " + token;
-                publishLocked(reason);
+                // Nobody holds it now, as far as this process knows; the token stays.
+                lastRow = new LockRow(config.lockName(), null, null, null, null, token, 0, 0, 0, 0);
+                publishLocked("released token " + token);
             }
         }
         return released;
