@@ -3,6 +3,7 @@ package dev.schedlock.sidecar.lease;
 import static dev.schedlock.sidecar.lease.ElectorFixture.LOCAL_VALIDITY;
 import static dev.schedlock.sidecar.lease.ElectorFixture.OTHER;
 import static dev.schedlock.sidecar.lease.ElectorFixture.PERMIT_TTL_MS;
+import static dev.schedlock.sidecar.lease.ElectorFixture.RETRY;
 import static dev.schedlock.sidecar.lease.ElectorFixture.SELF;
 import static dev.schedlock.sidecar.lease.ElectorFixture.T0;
 import static dev.schedlock.sidecar.lease.ElectorFixture.config;
@@ -24,6 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -255,6 +257,70 @@ class LeaseElectorPermitTest {
         elector.returnClaim("worker-a");
         assertThat(f.lastChange().activeClaims()).isZero();
         assertThat(f.lastChange().version()).isEqualTo(version + 2);
+    }
+
+    // =================================================================== an earlier holding's permits
+
+    /** How the holding that issued a permit ended before the elector acquired again. */
+    enum EarlierHoldingEnd {
+        /** Step-down whose drain timed out: the row was not released, and is taken back after the hold-off. */
+        STEP_DOWN_WITHOUT_RELEASE {
+            @Override
+            void end(ElectorFixture f, LeaseElector elector) {
+                elector.beginRelease("step-down requested");
+                elector.resumeAfterStepDown();
+                f.clock.advanceNanos(2 * (long) (RETRY * 1.2));
+            }
+        },
+        /** The store refused a renewal (e.g. a forced release): the row is free again at once. */
+        RENEWAL_REFUSED {
+            @Override
+            void end(ElectorFixture f, LeaseElector elector) {
+                f.store.expectRenew(7).thenReturn(false);
+                elector.step();
+            }
+        };
+
+        abstract void end(ElectorFixture f, LeaseElector elector);
+    }
+
+    /** Leads with token 7, issues a permit via {@code issue} 10 s in (valid until T0 + 20 s), ends, leads with token 8. */
+    private LeaseElector leadAgainAfterIssuing(LeaseConfig config, EarlierHoldingEnd end, Consumer<LeaseElector> issue) {
+        LeaseElector elector = f.leading(config, 7);
+        f.clock.advance(Duration.ofSeconds(10));
+        issue.accept(elector);
+        end.end(f, elector);
+        f.store.expectAcquire(Expired.class).thenReturn(acquired(SELF, 8));
+        elector.step();
+        assertThat(elector.snapshot().state()).isEqualTo(LeaseState.LEADER);
+        assertThat(elector.snapshot().fencingToken()).isEqualTo(8);
+        assertThat(f.clock.nanoTime() - (T0 + Duration.ofSeconds(20).toNanos())).as("earlier permit still valid").isNegative();
+        return elector;
+    }
+
+    @ParameterizedTest
+    @EnumSource(EarlierHoldingEnd.class)
+    void shouldNotGrantASecondClaimWhileAClaimOfAnEarlierHoldingIsValid(EarlierHoldingEnd end) {
+        LeaseElector elector = leadAgainAfterIssuing(CLAIMS, end,
+                e -> assertThat(e.claim("worker-a").granted()).isTrue());
+
+        ClaimResult other = elector.claim("worker-b");
+
+        assertThat(other.granted()).as("worker-a still holds a valid claim").isFalse();
+        assertThat(other.heldBy()).isEqualTo("worker-a");
+        assertThat(elector.claim("worker-a").permit().fencingToken()).as("the holder re-claims with the new token")
+                .isEqualTo(8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(EarlierHoldingEnd.class)
+    void shouldDrainPodPermitsOfAnEarlierHoldingToo(EarlierHoldingEnd end) {
+        LeaseElector elector = leadAgainAfterIssuing(POD, end,
+                e -> assertThat(e.podPermit().validForMillis()).isEqualTo(PERMIT_TTL_MS));
+
+        elector.beginRelease("shutting down");
+
+        assertThat(elector.drainRemainingNanos()).isEqualTo(T0 + Duration.ofSeconds(20).toNanos() - f.clock.nanoTime());
     }
 
     // =================================================================== release
