@@ -86,6 +86,12 @@ class LeaseConfigTest {
                 refusal("heartbeat + statement-timeout beyond ttl - safety-margin",
                         b -> b.statementTimeout(Duration.ofSeconds(45)),
                         "statement-timeout (45s)", "ttl - safety-margin (54s)", "lower statement-timeout to at most 44s"),
+                refusal("safety-margin leaving less than a heartbeat", b -> b.safetyMargin(Duration.ofSeconds(55)),
+                        "ttl - safety-margin (5s)", "lower safety-margin to at most 40s"),
+                refusal("safety-margin and statement-timeout both too long",
+                        b -> b.ttl(Duration.ofSeconds(30)).statementTimeout(Duration.ofSeconds(25))
+                                .safetyMargin(Duration.ofSeconds(20)),
+                        "ttl - safety-margin (10s)", "lower statement-timeout and safety-margin"),
                 refusal("retry-interval equal to ttl", b -> b.retryInterval(Duration.ofSeconds(60)),
                         "retry-interval (60s)", "lower retry-interval"),
                 refusal("retry-interval above ttl", b -> b.retryInterval(Duration.ofSeconds(61)),
