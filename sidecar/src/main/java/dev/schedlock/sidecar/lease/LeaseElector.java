@@ -198,9 +198,9 @@ public final class LeaseElector {
                 }
                 deadlineNanos = sentAt + localValidityNanos;
                 lastRenewalNanos = answeredAt;
-                podPermitsUntilNanos = answeredAt;
-                podPermitIssued = false;
-                clearClaim();
+                // Pod permits and the claim of an earlier holding are kept: they may still be valid
+                // (a step-down whose drain timed out, a refused renewal), and both the drain and the
+                // one-claim rule must count them. Expired ones count for nothing.
                 observedRow = null;
                 if (answeredAt - deadlineNanos >= 0) {
                     // The statement took longer than the whole local validity: unusable.
@@ -431,8 +431,8 @@ public final class LeaseElector {
     }
 
     /**
-     * Nanoseconds until every permit issued for the current holding has expired or been returned;
-     * 0 when nothing is outstanding.
+     * Nanoseconds until every permit issued has expired or been returned, whichever holding it came
+     * from; 0 when nothing is outstanding.
      */
     public synchronized long drainRemainingNanos() {
         long now = clock.nanoTime();
