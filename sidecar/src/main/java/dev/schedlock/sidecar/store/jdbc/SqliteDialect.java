@@ -206,9 +206,12 @@ public final class SqliteDialect implements SqlDialect {
             case 11, 26 -> new StoreException(Kind.CORRUPT, what + "the file is not a SQLite database or is damaged ("
                     + e.getMessage() + "). Nothing was changed: check that the store points at schedlock's"
                     + " database; restore it from a backup or move it aside to start with a new one.", e);
-            case 14, 3, 23 -> new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
-                    + "). Check that " + file.getParent() + " exists and that uid " + uid()
-                    + " may read and write there.", e);
+            case 14, 3, 23 -> Files.isDirectory(file)
+                    ? new StoreException(Kind.CANNOT_OPEN, what + file + " is a directory, not a database file:"
+                            + " point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".", e)
+                    : new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
+                            + "). Check that " + file.getParent() + " exists and that uid " + uid()
+                            + " may read and write there.", e);
             case 13 -> new StoreException(Kind.UNAVAILABLE, what + "the disk is full. Free space on the volume"
                     + " that holds " + file + ".", e);
             default -> new StoreException(Kind.UNAVAILABLE, what + e.getMessage(), e);
