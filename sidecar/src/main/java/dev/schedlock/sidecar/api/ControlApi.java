@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.schedlock.sidecar.lease.ClaimResult;
 import dev.schedlock.sidecar.lease.LeaseElector;
-import dev.schedlock.sidecar.lease.LeaseSnapshot;
+import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.lease.Permit;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -184,8 +184,10 @@ public final class ControlApi implements AutoCloseable {
                 Exchanges.sendError(exchange, 400, "BAD_REQUEST", badClientMessage(), json);
                 return;
             }
-            ClaimResult claim = elector.claim(client);
-            sendClaim(exchange, claim);
+            if (refuseClaimsInPodMode(exchange)) {
+                return;
+            }
+            sendClaim(exchange, elector.claim(client));
             return;
         }
         LeaseElector.Query answer = elector.query(true);
@@ -203,9 +205,8 @@ public final class ControlApi implements AutoCloseable {
         long version = first.snapshot().version();
         writeEvent(out, view(first, 0));
         try {
-            while (!Thread.currentThread().isInterrupted()) {
-                LeaseSnapshot next = watch.awaitChange(version, SSE_KEEPALIVE_NANOS);
-                if (next.version() == version) {
+            while (!Thread.currentThread().isInterrupted() && !watch.isClosed()) {
+                if (!watch.awaitChange(version, SSE_KEEPALIVE_NANOS)) {
                     out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();
                     continue;
@@ -270,7 +271,29 @@ public final class ControlApi implements AutoCloseable {
             Exchanges.sendError(exchange, 400, "BAD_REQUEST", badClientMessage(), json);
             return;
         }
+        if (refuseClaimsInPodMode(exchange)) {
+            return;
+        }
         sendClaim(exchange, elector.claim(client));
+    }
+
+    /**
+     * In pod mode every lease query from the leading pod is a permit, so a claim could not be
+     * exclusive: a claim holder and a polling process would both hold permits. Refused.
+     */
+    private boolean refuseClaimsInPodMode(HttpExchange exchange) throws IOException {
+        if (elector.config().permitMode() == PermitMode.CLAIMS) {
+            return false;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("granted", false);
+        body.put("fencingToken", 0);
+        body.put("validForMillis", 0);
+        body.put("reason", "PERMIT_MODE_POD");
+        body.put("message", "claims need --permit-mode claims; in pod mode every GET /v1/lease from the leading"
+                + " pod is a permit");
+        Exchanges.sendJson(exchange, 409, body, json);
+        return true;
     }
 
     private void sendClaim(HttpExchange exchange, ClaimResult claim) throws IOException {

@@ -27,6 +27,12 @@ public final class SignalFile {
     private final LeaseElector elector;
     private final ObjectMapper json;
     private final LongSupplier wallClockMillis;
+    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "schedlock-signal-file");
+        t.setDaemon(true);
+        return t;
+    });
 
     public SignalFile(Path file, LeaseElector elector, ObjectMapper json, LongSupplier wallClockMillis) {
         this.file = file.toAbsolutePath();
@@ -38,12 +44,33 @@ public final class SignalFile {
 
     /** Writes the current state and follows every change and renewal from now on. */
     public void start() {
-        elector.onChange(s -> write());
-        elector.onRenewal(s -> write());
-        write();
+        // The elector calls listeners under its lock; the file is written on a thread of its own.
+        elector.onChange(s -> requestWrite());
+        elector.onRenewal(s -> requestWrite());
+        requestWrite();
     }
 
-    /** Writes the current state now. */
+    private void requestWrite() {
+        if (pending.compareAndSet(false, true)) {
+            writer.execute(() -> {
+                pending.set(false);
+                write();
+            });
+        }
+    }
+
+    /** Stops following the elector; a final state is written first. */
+    public void close() {
+        writer.execute(this::write);
+        writer.shutdown();
+        try {
+            writer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes the current state now (on the caller's thread). */
     public synchronized void write() {
         LeaseElector.Query answer = elector.query(true);
         long validFor = answer.permit().validForMillis();

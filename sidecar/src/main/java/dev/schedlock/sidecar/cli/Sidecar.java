@@ -76,6 +76,7 @@ public final class Sidecar implements AutoCloseable {
     private ElectorRunner runner;
     private ControlApi control;
     private PostgresReleaseListener releaseListener;
+    private SignalFile signal;
     private volatile boolean stopped;
 
     public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
@@ -114,7 +115,7 @@ public final class Sidecar implements AutoCloseable {
         }
 
         if (wiring.signalFile() != null) {
-            SignalFile signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
+            signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
             signal.start();
             LOG.log(Level.INFO, "signal file {0}", signal.path());
         }
@@ -232,6 +233,9 @@ public final class Sidecar implements AutoCloseable {
         if (runner != null) {
             boolean released = runner.shutdown(wiring.nativeSidecar());
             LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");
+        }
+        if (signal != null) {
+            signal.close();
         }
         if (control != null) {
             control.close();

@@ -122,12 +122,17 @@ public final class LeaseElector {
         return clock;
     }
 
-    /** Called with every new snapshot whose version changed. Must not block. */
+    /**
+     * Called with every new snapshot whose version changed, in version order. Runs while the
+     * elector's lock is held: it must return quickly and must not take any lock that another
+     * thread may hold while it calls into the elector (that would deadlock). Hand real work to
+     * another thread.
+     */
     public void onChange(Consumer<LeaseSnapshot> listener) {
         changeListeners.add(listener);
     }
 
-    /** Called after every successful renewal (same version, new validity). Must not block. */
+    /** Called after every successful renewal (same version, new validity); same rules as {@link #onChange}. */
     public void onRenewal(Consumer<LeaseSnapshot> listener) {
         renewalListeners.add(listener);
     }

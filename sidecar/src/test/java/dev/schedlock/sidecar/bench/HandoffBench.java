@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HandoffBench {
 
     private static final Duration TTL = Duration.ofSeconds(10);
-    private static final Duration RETRY = Duration.ofSeconds(2);
+    private static final Duration RETRY = Duration.ofMillis(500);
 
     private HandoffBench() {
     }
@@ -81,6 +81,9 @@ public final class HandoffBench {
         int done = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         while (done < handoffs && System.nanoTime() < deadline) {
+            // A candidate that just stepped down sits out two jittered retry intervals so that the
+            // lease moves on; wait them out so that every other candidate is eligible again.
+            Thread.sleep((long) (2 * RETRY.toMillis() * (1 + config.jitter())) + 100);
             ElectorRunner leader = awaitLeader(runners, monitor);
             long previousLeaderAt = leaderAt.get();
             releasedAt.set(0);
@@ -107,14 +110,16 @@ public final class HandoffBench {
     }
 
     private static ElectorRunner awaitLeader(List<ElectorRunner> runners, Object monitor) throws InterruptedException {
-        synchronized (monitor) {
-            while (true) {
-                for (ElectorRunner r : runners) {
-                    if (r.elector().snapshot().state() == LeaseState.LEADER) {
-                        return r;
-                    }
+        while (true) {
+            // The elector is read outside the monitor: its listeners take the monitor under the
+            // elector's lock (see LeaseElector#onChange).
+            for (ElectorRunner r : runners) {
+                if (r.elector().snapshot().state() == LeaseState.LEADER) {
+                    return r;
                 }
-                monitor.wait(100);
+            }
+            synchronized (monitor) {
+                monitor.wait(5);
             }
         }
     }

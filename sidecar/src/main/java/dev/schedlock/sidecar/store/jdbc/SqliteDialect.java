@@ -195,6 +195,10 @@ public final class SqliteDialect implements SqlDialect {
     @Override
     public StoreException translate(SQLException e, String during) {
         String what = describe() + ": " + during + " failed: ";
+        if (e.getMessage() != null && e.getMessage().contains("no such table")) {
+            return new StoreException(Kind.NOT_MIGRATED, what + "the schedlock tables are missing (" + e.getMessage()
+                    + "): start a sidecar or run `migrate` first.", e);
+        }
         int code = e.getErrorCode() & 0xff;
         return switch (code) {
             case 5, 6 -> new StoreException(Kind.UNAVAILABLE, what + "the file stayed locked by another process for"
