@@ -72,10 +72,13 @@ public final class SignalFile {
 
     /** Writes the current state now (on the caller's thread). */
     public synchronized void write() {
+        // The wall clock is read BEFORE the permit is taken: a pause in between then shortens
+        // validUntil instead of pushing it past the permit's end.
+        long wallBefore = wallClockMillis.getAsLong();
         LeaseElector.Query answer = elector.query(true);
         long validFor = answer.permit().validForMillis();
         LeaseView view = LeaseView.of(answer.snapshot(), answer.nowNanos(), validFor)
-                .withValidUntil(validFor > 0 ? wallClockMillis.getAsLong() + validFor : 0);
+                .withValidUntil(validFor > 0 ? wallBefore + validFor : 0);
         try {
             Files.createDirectories(file.getParent());
             Files.write(temp, json.writeValueAsBytes(view));

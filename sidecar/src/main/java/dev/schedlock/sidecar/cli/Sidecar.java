@@ -18,6 +18,7 @@ import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
 import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
 import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -257,6 +258,11 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private void bindProcessMetrics() {
+        // Two of Micrometer's process meters break Prometheus naming rules (promtool check
+        // metrics flags them): process_cpu_time_ns_total (abbreviated unit) and system_cpu_count
+        // (a _count suffix on a gauge). process_cpu_usage and system_cpu_usage stay.
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
+                || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -90,8 +90,10 @@ public final class SqliteDialect implements SqlDialect {
         config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
         Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
-            // Per-connection settings; neither writes to the file.
+            // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
+            // The lease table is a few rows; 512 KiB of page cache (default 2 MiB) is plenty.
+            st.execute("PRAGMA cache_size = -512");
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -209,7 +211,9 @@ public final class SqliteDialect implements SqlDialect {
                     + " files); fix the permissions or the volume mount. Nothing was changed.", e);
             case 11, 26 -> new StoreException(Kind.CORRUPT, what + "the file is not a SQLite database or is damaged ("
                     + e.getMessage() + "). Nothing was changed: check that the store points at schedlock's"
-                    + " database; restore it from a backup or move it aside to start with a new one.", e);
+                    + " database and restore it from a backup. Starting with a new file restarts fencing"
+                    + " tokens at 1, so resources that keep the highest token seen will refuse the new"
+                    + " leader until they are reset.", e);
             case 14, 3, 23 -> Files.isDirectory(file)
                     ? new StoreException(Kind.CANNOT_OPEN, what + file + " is a directory, not a database file:"
                             + " point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".", e)

@@ -46,7 +46,7 @@ class SqliteBadInputIT {
         writer.write(file);
 
         assertMigrationRefusedWithoutChange(file, Kind.CORRUPT,
-                "not a SQLite database or is damaged", "restore it from a backup or move it aside");
+                "not a SQLite database or is damaged", "restore it from a backup", "restarts fencing tokens at 1");
     }
 
     static Stream<Arguments> corruptFiles() {
