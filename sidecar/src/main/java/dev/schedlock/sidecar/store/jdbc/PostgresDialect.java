@@ -145,10 +145,25 @@ public final class PostgresDialect implements SqlDialect {
             ps.setLong(1, migrationLockKey());
             ps.execute();
         }
+        if (!schemaExists(c)) {
+            // Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS,
+            // which a role that was given a schema of its own does not have.
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+            }
+        }
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
             // Scripts name tables unqualified; this holds for this transaction only (pooler-safe).
             st.execute("SET LOCAL search_path TO \"" + schema + "\"");
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 
