@@ -181,8 +181,11 @@ public final class PostgresDialect implements SqlDialect {
     @Override
     public List<String> existingTables(Connection c) throws SQLException {
         List<String> tables = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT table_name FROM information_schema.tables"
-                + " WHERE table_schema = ? ORDER BY table_name")) {
+        // From the catalog, not information_schema: that shows only tables the user has rights on,
+        // and a table of another role must not look like an empty schema.
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -196,8 +199,10 @@ public final class PostgresDialect implements SqlDialect {
     @Override
     public List<String> columnsOf(Connection c, String table) throws SQLException {
         List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_attribute a"
+                + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY a.attnum")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
