@@ -229,6 +229,13 @@ public final class PostgresDialect implements SqlDialect {
                     + "' (" + detail + "). Check --store-user and the password in --store-password-file or"
                     + " SCHEDLOCK_STORE_PASSWORD.", e);
         }
+        if (state.equals("08004")) {
+            // The driver refused before the server judged any password: none was given, or the
+            // server asks for an authentication method the driver cannot do.
+            return new StoreException(Kind.CANNOT_OPEN, what + "the server refused the login of user '" + user
+                    + "' (" + detail + "). Check --store-user and the password in --store-password-file or"
+                    + " SCHEDLOCK_STORE_PASSWORD.", e);
+        }
         if (state.equals("3D000")) {
             return new StoreException(Kind.CANNOT_OPEN, what + "the database does not exist (" + detail
                     + "). Create it or fix the database name in --store.", e);
