@@ -73,8 +73,11 @@ public final class LeaseElector {
     /** Bumped on every state change; a store answer for an older epoch is not applied. */
     private long epoch;
     private long version = 1;
-    /** Token of the holding this process has in the store as far as it knows; 0 if none. */
-    private long heldToken;
+    /**
+     * Token of the holding this process has in the store as far as it knows; 0 if none. Written
+     * under "this", volatile so that {@link #heldToken()} can read it without the lock.
+     */
+    private volatile long heldToken;
     private long deadlineNanos;
     private long lastRenewalNanos;
     private long lastSentNanos;
@@ -504,8 +507,12 @@ public final class LeaseElector {
         setState(LeaseState.STOPPED, why);
     }
 
-    /** Token this process holds in the store as far as it knows (0 if none). For tests and logs. */
-    public synchronized long heldToken() {
+    /**
+     * Token this process holds in the store as far as it knows (0 if none). For tests and logs.
+     * Takes no lock: the log formatter calls it while it holds the log handler's lock, and this
+     * class logs while it holds its own lock, so a lock here would deadlock the two.
+     */
+    public long heldToken() {
         return heldToken;
     }
 
