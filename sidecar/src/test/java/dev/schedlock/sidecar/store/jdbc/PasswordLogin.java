@@ -22,7 +22,7 @@ import java.util.Properties;
  * that a killed test run left behind carry a marker and are removed the next time. Skips the test
  * (with the reason) when the file cannot be written here.
  */
-final class PasswordLogin implements AutoCloseable {
+public final class PasswordLogin implements AutoCloseable {
 
     private static final String MARKER = "# schedlock-test: password for one test role, removed after the test";
 
@@ -35,7 +35,7 @@ final class PasswordLogin implements AutoCloseable {
     }
 
     /** Requires {@code role} to log in over 127.0.0.1 with the password {@code password} it was created with. */
-    static PasswordLogin requireFor(String role, String password) throws Exception {
+    public static PasswordLogin requireFor(String role, String password) throws Exception {
         Path hbaFile = Path.of((String) LocalPostgres.rows(null, "SHOW hba_file").get(0).get(0));
         assumeTrue(Files.isWritable(hbaFile), "a wrong password cannot be tested: the server trusts 127.0.0.1 and "
                 + hbaFile + " is not writable by this user");
