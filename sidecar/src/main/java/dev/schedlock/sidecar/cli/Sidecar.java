@@ -189,7 +189,9 @@ public final class Sidecar implements AutoCloseable {
         }
         LeaseSnapshot s = current.snapshot();
         return switch (s.state()) {
-            case DEGRADED -> new StatusServer.Readiness(false, "store failing: " + s.reason());
+            // The elector's reason for a failed acquire already starts with "store failing: ".
+            case DEGRADED -> new StatusServer.Readiness(false,
+                    s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
             default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
         };
