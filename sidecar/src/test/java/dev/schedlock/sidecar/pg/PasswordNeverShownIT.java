@@ -85,7 +85,7 @@ class PasswordNeverShownIT {
         PgSidecar sidecar = start("unknown-db", credentials, run(url, schema,
                 with(credentials, "--log-level", "trace")));
         PgSidecars.await("/readyz names the missing database", Duration.ofSeconds(60),
-                () -> readyz(sidecar).contains("does not exist"));
+                () -> sidecar.readyz().contains("does not exist"));
 
         recordStatusServer(sidecar);
         assertThat(said.get("/readyz")).startsWith("not ready").contains(database);
@@ -109,7 +109,7 @@ class PasswordNeverShownIT {
                     with(credentials, "--log-level", "trace"));
             PgSidecar sidecar = start("wrong-password", credentials, args);
             PgSidecars.await("/readyz says the login failed", Duration.ofSeconds(60),
-                    () -> readyz(sidecar).contains("authentication failed for user '" + role + "'"));
+                    () -> sidecar.readyz().contains("authentication failed for user '" + role + "'"));
 
             recordStatusServer(sidecar);
             oneShots(credentials, role, LocalPostgres.URL, 2);
@@ -217,14 +217,4 @@ class PasswordNeverShownIT {
         }
     }
 
-    private static String readyz(PgSidecar sidecar) {
-        try {
-            return sidecar.status("/readyz").body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
 }

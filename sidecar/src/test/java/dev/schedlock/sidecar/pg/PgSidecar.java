@@ -200,6 +200,18 @@ final class PgSidecar implements AutoCloseable {
         return get(URI.create("http://" + statusAddress() + path));
     }
 
+    /** The body of {@code /readyz}, or empty while the status server does not answer; for polling. */
+    String readyz() {
+        try {
+            return status("/readyz").body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     static Reply get(URI uri) throws IOException, InterruptedException {
         long sent = System.nanoTime();
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET()

@@ -28,10 +28,13 @@ public final class PasswordLogin implements AutoCloseable {
 
     private final Path hbaFile;
     private final String role;
+    /** Removes the line should the test JVM end (a timeout, Ctrl-C) before {@link #close()}. */
+    private final Thread atExit;
 
     private PasswordLogin(Path hbaFile, String role) {
         this.hbaFile = hbaFile;
         this.role = role;
+        this.atExit = new Thread(this::restoreAtExit, "restore-pg-hba-at-exit");
     }
 
     /** Requires {@code role} to log in over 127.0.0.1 with the password {@code password} it was created with. */
@@ -40,6 +43,7 @@ public final class PasswordLogin implements AutoCloseable {
         assumeTrue(Files.isWritable(hbaFile), "a wrong password cannot be tested: the server trusts 127.0.0.1 and "
                 + hbaFile + " is not writable by this user");
         PasswordLogin login = new PasswordLogin(hbaFile, role);
+        Runtime.getRuntime().addShutdownHook(login.atExit);
         List<String> lines = withoutMarkedLines(hbaFile);
         lines.add(0, "host all " + role + " 127.0.0.1/32 scram-sha-256 " + MARKER);
         lines.add(1, "host all " + role + " ::1/128 scram-sha-256 " + MARKER);
@@ -55,8 +59,21 @@ public final class PasswordLogin implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        restore();
+        Runtime.getRuntime().removeShutdownHook(atExit);
+    }
+
+    private void restore() throws IOException {
         write(hbaFile, withoutMarkedLines(hbaFile));
         LocalPostgres.rows(null, "SELECT pg_reload_conf()");
+    }
+
+    private void restoreAtExit() {
+        try {
+            restore();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not restore " + hbaFile + " at exit: " + e);
+        }
     }
 
     /** Reloads the configuration and waits (the reload is asynchronous) until a wrong password fails. */

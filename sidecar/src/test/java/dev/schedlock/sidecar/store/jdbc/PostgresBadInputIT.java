@@ -232,7 +232,7 @@ class PostgresBadInputIT {
         return (String) LocalPostgres.rows(null, "SELECT current_database()").get(0).get(0);
     }
 
-    /** The relations of {@code schema} with kind and owner, and its recorded migrations: what a refusal must not change. */
+    /** The relations of {@code schema} (kind, owner) and its recorded migrations: what a refusal must not change. */
     private static List<List<Object>> catalog(String schema) {
         List<List<Object>> rows = new ArrayList<>(LocalPostgres.rows(null,
                 "SELECT c.relname, c.relkind::text, pg_get_userbyid(c.relowner) FROM pg_class c"
