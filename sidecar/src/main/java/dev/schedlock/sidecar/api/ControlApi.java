@@ -50,10 +50,7 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(InetSocketAddress address, LeaseElector elector, Runnable stepDown, ObjectMapper json)
             throws IOException {
-        if (!address.getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("control-address " + address.getHostString() + " is not a loopback"
-                    + " address: the control API grants permits, so it listens on 127.0.0.1 (or ::1) only");
-        }
+        requireLoopback(address);
         this.elector = elector;
         this.stepDown = stepDown;
         this.json = json;
@@ -69,6 +66,23 @@ public final class ControlApi implements AutoCloseable {
         this.server = HttpServer.create(address, 64);
         this.server.createContext("/", this::handle);
         this.server.setExecutor(executor);
+    }
+
+    /**
+     * Refuses an address the control API must not listen on; called before anything runs, so that a
+     * bad flag never gets as far as the lease.
+     *
+     * @throws IllegalArgumentException naming the control-address when it does not resolve or is not loopback
+     */
+    public static void requireLoopback(InetSocketAddress address) {
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("control-address " + address.getHostString() + " does not resolve:"
+                    + " use 127.0.0.1 (or ::1)");
+        }
+        if (!address.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("control-address " + address.getHostString() + " is not a loopback"
+                    + " address: the control API grants permits, so it listens on 127.0.0.1 (or ::1) only");
+        }
     }
 
     public void start() {

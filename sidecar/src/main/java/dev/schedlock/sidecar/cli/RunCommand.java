@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.cli;
 
+import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStores;
@@ -36,6 +37,7 @@ final class RunCommand implements Callable<Integer> {
         LeaseConfig config;
         try {
             config = options.leaseConfig(store.lockName);
+            ControlApi.requireLoopback(options.controlAddress.toSocketAddress());
             LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());

@@ -107,6 +107,9 @@ public final class Sidecar implements AutoCloseable {
         metrics.bindSnapshot(elector::snapshot, MonotonicClock.SYSTEM);
         status.attach(elector);
         runner = new ElectorRunner(elector);
+        // Bind before the elector runs (serve only at the end): a taken port must stop the start
+        // before this process acquires the lease, not after.
+        control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         runner.start();
         if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof PostgresDialect pg) {
             // A release in the store wakes this candidate at once instead of at its next retry.
@@ -120,7 +123,6 @@ public final class Sidecar implements AutoCloseable {
             LOG.log(Level.INFO, "signal file {0}", signal.path());
         }
 
-        control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         control.start();
         LOG.log(Level.INFO, "control API on http://{0} (lock {1}, holder {2}, ttl {3}, heartbeat {4}, permit-ttl {5},"
                         + " takeover {6}, permit mode {7})",

@@ -25,12 +25,11 @@ import java.util.regex.Pattern;
  * {@code leader: true}) and resident memory of the idle leader after it has renewed for a while.
  * Each JVM flag set runs several times on a fresh SQLite file; medians are reported.
  *
- * <p>Arguments: {@code [runs] [java binary]}; the jar comes from {@code schedlock.sidecar.jar}.
+ * <p>Arguments: {@code [runs] [java binary] [idle seconds]}; the jar comes from {@code schedlock.sidecar.jar}.
  */
 public final class FootprintBench {
 
     private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
-    private static final Duration IDLE = Duration.ofSeconds(20);
 
     private FootprintBench() {
     }
@@ -38,6 +37,7 @@ public final class FootprintBench {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String java = args.length > 1 ? args[1] : ProcessHandle.current().info().command().orElse("java");
+        Duration idle = Duration.ofSeconds(args.length > 2 ? Integer.parseInt(args[2]) : 20);
         String jar = System.getProperty("schedlock.sidecar.jar", "sidecar/target/schedlock-sidecar.jar");
         List<List<String>> flagSets = List.of(
                 List.of(),
@@ -46,14 +46,14 @@ public final class FootprintBench {
                         "-XX:MaxMetaspaceSize=48m", "-XX:ReservedCodeCacheSize=16m", "-XX:CICompilerCount=1",
                         "-XX:-UsePerfData"));
         System.out.printf(Locale.ROOT, "## Sidecar footprint (%s, %d runs each, idle %ds before reading RSS)%n%n",
-                version(java), runs, IDLE.toSeconds());
+                version(java), runs, idle.toSeconds());
         System.out.println("| JVM flags | start → leader (median, max) | idle leader RSS (median, max) |");
         System.out.println("|---|---|---|");
         for (List<String> flags : flagSets) {
             long[] startNanos = new long[runs];
             long[] rssKb = new long[runs];
             for (int i = 0; i < runs; i++) {
-                long[] sample = measure(java, jar, flags);
+                long[] sample = measure(java, jar, flags, idle);
                 startNanos[i] = sample[0];
                 rssKb[i] = sample[1];
             }
@@ -66,14 +66,14 @@ public final class FootprintBench {
         }
     }
 
-    private static long[] measure(String java, String jar, List<String> flags) throws Exception {
+    private static long[] measure(String java, String jar, List<String> flags, Duration idle) throws Exception {
         Path dir = Files.createTempDirectory("schedlock-footprint");
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(flags);
         command.addAll(List.of("-jar", jar, "run", "--store", "jdbc:sqlite:" + dir.resolve("lease.db"),
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
-                "--ttl", "10s", "--heartbeat-interval", "1s"));
+                "--ttl", "10s", "--heartbeat-interval", "1s", "--permit-ttl", "2s"));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
@@ -93,7 +93,7 @@ public final class FootprintBench {
                 }
                 Thread.sleep(5); // benchmark polling, not a test wait
             }
-            Thread.sleep(IDLE.toMillis()); // idle leader: renewing once a second
+            Thread.sleep(idle.toMillis()); // idle leader: renewing once a second
             long rss = rssKb(p.pid());
             return new long[] {leaderAt - t0, rss};
         } finally {
