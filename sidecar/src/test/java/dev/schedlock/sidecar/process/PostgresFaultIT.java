@@ -1,14 +1,15 @@
-package dev.schedlock.sidecar.pg;
+package dev.schedlock.sidecar.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import dev.schedlock.sidecar.pg.PermitChecker.Permit;
-import dev.schedlock.sidecar.pg.PermitChecker.Readiness;
+import dev.schedlock.sidecar.process.PermitChecker.Answer;
 import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,30 +26,30 @@ import org.junit.jupiter.api.io.TempDir;
  * within TTL + retry once the database is back, and {@code /readyz} reporting the outage meanwhile.
  *
  * <p>These tests stop the server that every other test shares; each ends by starting it again
- * whatever happened ({@link PgServer#ensureRunning()}).
+ * whatever happened ({@link PostgresServer#ensureRunning()}).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PostgresFaultIT {
 
-    private static final Duration TTL = PgSidecars.TTL;
+    private static final Duration TTL = PostgresSidecars.TTL;
     /**
      * TTL + retry (with its jitter of up to 20 %) is the promise; the slack covers the poll interval
      * of the checker, a new connection and a loaded 2-core machine.
      */
-    private static final Duration LEADER_AGAIN_WITHIN = TTL.plus(PgSidecars.RETRY.multipliedBy(2))
+    private static final Duration LEADER_AGAIN_WITHIN = TTL.plus(PostgresSidecars.RETRY.multipliedBy(2))
             .plus(Duration.ofMillis(1500));
 
     @TempDir
     Path dir;
 
     private final String schema = LocalPostgres.uniqueName("fault");
-    private final List<PgSidecar> sidecars = new ArrayList<>();
+    private final List<SidecarProcess> sidecars = new ArrayList<>();
     private final List<String> roles = new ArrayList<>();
     private PermitChecker checker;
 
     @BeforeAll
     static void serverCanBeControlled() throws Exception {
-        PgServer.assumeControllable();
+        PostgresServer.assumeControllable();
     }
 
     @AfterEach
@@ -57,11 +58,9 @@ class PostgresFaultIT {
             if (checker != null) {
                 checker.close();
             }
-            for (PgSidecar sidecar : sidecars) {
-                sidecar.close();
-            }
+            sidecars.forEach(SidecarProcess::close);
         } finally {
-            PgServer.ensureRunning();
+            PostgresServer.ensureRunning();
             LocalPostgres.dropSchema(schema);
             for (String role : roles) {
                 LocalPostgres.execute("DROP OWNED BY " + role + " CASCADE");
@@ -75,24 +74,22 @@ class PostgresFaultIT {
         startSidecars(2);
         awaitLeader(System.nanoTime(), Duration.ofSeconds(60));
 
-        PgServer.stop();
+        PostgresServer.stop();
         long down = System.nanoTime();
-        sleepThrough(TTL.plusSeconds(2)); // the outage: longer than the TTL, so every holding expires
+        // The outage: longer than the TTL, so that every holding expires.
+        Map<String, List<String>> readiness = readinessFor(TTL.plusSeconds(2));
         long backFrom = System.nanoTime();
-        PgServer.start();
+        PostgresServer.start();
         long up = System.nanoTime();
-        Permit next = awaitLeader(up, LEADER_AGAIN_WITHIN);
-        sleepThrough(Duration.ofSeconds(2)); // a few more polls of the new holding
+        Answer next = awaitLeader(up, LEADER_AGAIN_WITHIN);
         checker.close();
 
-        checker.assertNoOverlap();
-        assertThat(checker.permits()).filteredOn(p -> p.fromNanos() - down >= 0 && backFrom - p.fromNanos() >= 0)
+        assertThat(checker.violations()).as(checker.summary()).isEmpty();
+        assertThat(checker.permits()).filteredOn(p -> p.sentNanos() - down >= 0 && backFrom - p.sentNanos() >= 0)
                 .as("permits asked for while the server was down end within a TTL of the outage")
-                .allSatisfy(p -> assertThat(p.untilNanos() - down).isLessThanOrEqualTo(TTL.toNanos()));
-        assertThat(next.fromNanos() - up).isLessThanOrEqualTo(LEADER_AGAIN_WITHIN.toNanos());
-        for (PgSidecar sidecar : sidecars) {
-            assertReportedOutage(sidecar, down, backFrom, "store failing");
-        }
+                .allSatisfy(p -> assertThat(p.permitEndNanos() - down).isLessThanOrEqualTo(TTL.toNanos()));
+        assertThat(next.sentNanos() - up).isLessThanOrEqualTo(LEADER_AGAIN_WITHIN.toNanos());
+        assertReportedOutage(readiness, "store failing");
     }
 
     @Test
@@ -100,13 +97,12 @@ class PostgresFaultIT {
         startSidecars(2);
         awaitLeader(System.nanoTime(), Duration.ofSeconds(60));
 
-        PgServer.restart();
+        PostgresServer.restart();
         long up = System.nanoTime();
         awaitLeader(up, LEADER_AGAIN_WITHIN);
-        sleepThrough(Duration.ofSeconds(2)); // a few more polls after the restart
         checker.close();
 
-        checker.assertNoOverlap();
+        assertThat(checker.violations()).as(checker.summary()).isEmpty();
     }
 
     @Test
@@ -114,114 +110,111 @@ class PostgresFaultIT {
         migrateAsTestUser();
         List<String> sidecarRoles = List.of(createSidecarRole(), createSidecarRole());
         for (String role : sidecarRoles) {
-            sidecars.add(PgSidecar.start(role, dir, Map.of(), PgSidecars.runAs(role, LocalPostgres.URL, schema)));
+            sidecars.add(SidecarProcess.start(role, dir, PostgresSidecars.runArgs(role, LocalPostgres.URL, schema)));
         }
-        checker = new PermitChecker(sidecars);
-        Permit first = awaitLeader(System.nanoTime(), Duration.ofSeconds(60));
+        checker = PermitChecker.watching(sidecars);
+        Answer first = awaitLeader(System.nanoTime(), Duration.ofSeconds(60));
         String leaderRole = first.sidecar();
-        PgSidecar leader = sidecars.get(sidecarRoles.indexOf(leaderRole));
+        SidecarProcess leader = sidecars.get(sidecarRoles.indexOf(leaderRole));
 
         // 1. One pg_terminate_backend of each of its connections: it reconnects and keeps leading.
         List<Integer> terminated = terminateBackendsOf(leaderRole);
         assertThat(terminated).as("backends of the leader").isNotEmpty();
         long cut = System.nanoTime();
-        PgSidecars.await("the leader opens new connections", LEADER_AGAIN_WITHIN, () ->
+        await("the leader opens new connections").atMost(LEADER_AGAIN_WITHIN).until(() ->
                 backendsOf(leaderRole).stream().anyMatch(pid -> !terminated.contains(pid)));
-        Permit again = awaitLeader(cut, LEADER_AGAIN_WITHIN);
-        assertThat(again.token()).as("token after the terminate").isGreaterThanOrEqualTo(first.token());
+        Answer again = awaitLeader(cut, LEADER_AGAIN_WITHIN);
+        assertThat(again.fencingToken()).as("token after the terminate").isGreaterThanOrEqualTo(first.fencingToken());
 
         // 2. Its backends terminated and its role may not log in: the other sidecar takes over.
         LocalPostgres.execute("ALTER ROLE " + leaderRole + " NOLOGIN");
         terminateBackendsOf(leaderRole);
         long locked = System.nanoTime();
-        PgSidecars.await("the other sidecar leads", LEADER_AGAIN_WITHIN, () -> checker.permits().stream()
-                .anyMatch(p -> p.fromNanos() - locked >= 0 && !p.sidecar().equals(leaderRole)));
-        PgSidecars.await("the cut-off sidecar reports it", Duration.ofSeconds(30), () ->
-                leader.readyz().contains("not permitted to log in"));
-        long unlocked = System.nanoTime();
+        await("the other sidecar leads").atMost(LEADER_AGAIN_WITHIN)
+                .until(() -> checker.firstPermit(name -> !name.equals(leaderRole), locked).isPresent());
+        await("the cut-off sidecar reports it").atMost(Duration.ofSeconds(30))
+                .until(() -> PostgresSidecars.readyz(leader).contains("not permitted to log in"));
+        assertThat(PostgresSidecars.readyz(leader)).startsWith("not ready");
         LocalPostgres.execute("ALTER ROLE " + leaderRole + " LOGIN");
-        PgSidecars.await("the cut-off sidecar is a ready standby again", Duration.ofSeconds(30), () ->
-                leader.readyz().startsWith("ready"));
+        await("the cut-off sidecar is a ready standby again").atMost(Duration.ofSeconds(30))
+                .until(() -> PostgresSidecars.readyz(leader).startsWith("ready"));
         checker.close();
 
-        checker.assertNoOverlap();
+        assertThat(checker.violations()).as(checker.summary()).isEmpty();
         assertThat(checker.permits()).filteredOn(p -> p.sidecar().equals(leaderRole))
                 .as("permits of the cut-off sidecar end within a TTL of the cut")
-                .allSatisfy(p -> assertThat(p.untilNanos() - locked).isLessThanOrEqualTo(TTL.toNanos()));
-        assertReportedOutage(leader, locked, unlocked, "not permitted to log in");
+                .allSatisfy(p -> assertThat(p.permitEndNanos() - locked).isLessThanOrEqualTo(TTL.toNanos()));
     }
 
     @Test
     void shouldElectOneLeaderWhenSidecarsStartWhileTheServerIsDown() throws Exception {
         migrateAsTestUser();
-        PgServer.stop();
+        PostgresServer.stop();
         long down = System.nanoTime();
         startSidecars(3);
-        for (PgSidecar sidecar : sidecars) {
-            PgSidecars.await(sidecar + " reports the unreachable server", Duration.ofSeconds(60),
-                    () -> sidecar.readyz().contains("cannot reach the server"));
-            assertThat(sidecar.status("/healthz").status()).isEqualTo(200);
+        for (SidecarProcess sidecar : sidecars) {
+            await(sidecar + " reports the unreachable server").atMost(Duration.ofSeconds(60))
+                    .until(() -> PostgresSidecars.readyz(sidecar).contains("cannot reach the server"));
+            assertThat(sidecar.statusGet("/healthz").status()).isEqualTo(200);
         }
         // A long outage, so that any back-off between attempts has grown; it ends right after a
         // failed attempt, when the wait until the next one is longest.
-        sleepThrough(Duration.ofSeconds(12).minusNanos(System.nanoTime() - down));
-        int attempts = failedStarts(sidecars.get(0));
-        PgSidecars.await("one more failed attempt", Duration.ofSeconds(60),
-                () -> failedStarts(sidecars.get(0)) > attempts);
-        assertThat(sidecars).allMatch(PgSidecar::isAlive);
-        long backFrom = System.nanoTime();
-        PgServer.start();
+        Map<String, List<String>> readiness = readinessFor(Duration.ofSeconds(12).minusNanos(System.nanoTime() - down));
+        int attempts = PostgresSidecars.failedStarts(sidecars.get(0));
+        await("one more failed attempt").atMost(Duration.ofSeconds(60))
+                .until(() -> PostgresSidecars.failedStarts(sidecars.get(0)) > attempts);
+        assertThat(sidecars).allMatch(SidecarProcess::isAlive);
+        PostgresServer.start();
         long up = System.nanoTime();
         awaitLeader(up, LEADER_AGAIN_WITHIN);
-        for (PgSidecar sidecar : sidecars) {
-            PgSidecars.await(sidecar + " is ready", Duration.ofSeconds(60),
-                    () -> sidecar.readyz().startsWith("ready"));
+        for (SidecarProcess sidecar : sidecars) {
+            await(sidecar + " is ready").atMost(Duration.ofSeconds(60))
+                    .until(() -> PostgresSidecars.readyz(sidecar).startsWith("ready"));
         }
         checker.close();
 
-        checker.assertNoOverlap();
-        assertThat(checker.permits()).extracting(Permit::token).containsOnly(1L);
-        for (PgSidecar sidecar : sidecars) {
-            assertReportedOutage(sidecar, down, backFrom, "cannot reach the server");
-        }
+        assertThat(checker.violations()).as(checker.summary()).isEmpty();
+        assertThat(checker.permits()).extracting(Answer::fencingToken).containsOnly(1L);
+        assertReportedOutage(readiness, "cannot reach the server");
     }
 
     // ------------------------------------------------------------------ helpers
 
     private void startSidecars(int count) throws IOException {
         for (int n = 0; n < count; n++) {
-            sidecars.add(PgSidecar.start("sidecar-" + n, dir, Map.of(), PgSidecars.run(LocalPostgres.URL, schema)));
+            sidecars.add(SidecarProcess.start("sidecar-" + n, dir,
+                    PostgresSidecars.runArgs(LocalPostgres.USER, LocalPostgres.URL, schema)));
         }
-        checker = new PermitChecker(sidecars);
+        checker = PermitChecker.watching(sidecars);
     }
 
     /** The first permit asked for after {@code afterNanos}; fails unless one comes within {@code within}. */
-    private Permit awaitLeader(long afterNanos, Duration within) throws InterruptedException {
-        PgSidecars.await("a leader", within, () -> checker.firstPermitSentAfter(afterNanos).isPresent());
-        return checker.firstPermitSentAfter(afterNanos).orElseThrow();
+    private Answer awaitLeader(long afterNanos, Duration within) {
+        await("a leader").atMost(within).until(() -> checker.firstPermit(name -> true, afterNanos).isPresent());
+        return checker.firstPermit(name -> true, afterNanos).orElseThrow();
     }
 
-    private void assertReportedOutage(PgSidecar sidecar, long fromNanos, long toNanos, String reason) {
-        List<Readiness> during = checker.readinessOf(sidecar.name(), fromNanos, toNanos);
-        assertThat(during).as("%s: /readyz during the outage", sidecar)
-                .anySatisfy(r -> {
-                    assertThat(r.status()).isEqualTo(503);
-                    assertThat(r.body()).startsWith("not ready").contains(reason);
-                })
-                .allSatisfy(r -> assertThat(r.body()).as("said once").doesNotContain("store failing: store failing"));
-    }
-
-    /** How often the sidecar has said that it could not use the store yet at start-up. */
-    private static int failedStarts(PgSidecar sidecar) {
-        return sidecar.output().split("store not usable yet", -1).length - 1;
-    }
-
-
-    /** Lets an outage last: the length of the outage is what the test is about, not a wait for a condition. */
-    private static void sleepThrough(Duration outage) throws InterruptedException {
-        if (!outage.isNegative()) {
-            Thread.sleep(outage.toMillis());
+    /**
+     * Asks every sidecar's {@code /readyz} over and over for {@code outage}, the time a fault
+     * lasts: what each said, by sidecar.
+     */
+    private Map<String, List<String>> readinessFor(Duration outage) throws InterruptedException {
+        Map<String, List<String>> said = new LinkedHashMap<>();
+        long end = System.nanoTime() + outage.toNanos();
+        while (System.nanoTime() - end < 0) {
+            for (SidecarProcess sidecar : sidecars) {
+                said.computeIfAbsent(sidecar.name(), name -> new ArrayList<>()).add(PostgresSidecars.readyz(sidecar));
+            }
+            Thread.sleep(100); // the pace of a readiness probe, while the fault lasts
         }
+        return said;
+    }
+
+    private void assertReportedOutage(Map<String, List<String>> readiness, String reason) {
+        assertThat(readiness).as("sidecars asked").hasSameSizeAs(sidecars);
+        readiness.forEach((sidecar, answers) -> assertThat(answers).as("%s: /readyz during the outage", sidecar)
+                .anySatisfy(body -> assertThat(body).startsWith("not ready").contains(reason))
+                .allSatisfy(body -> assertThat(body).as("said once").doesNotContain("store failing: store failing")));
     }
 
     private void migrateAsTestUser() {

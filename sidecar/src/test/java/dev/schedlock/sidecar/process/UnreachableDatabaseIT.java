@@ -1,11 +1,11 @@
-package dev.schedlock.sidecar.pg;
+package dev.schedlock.sidecar.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,28 +27,28 @@ class UnreachableDatabaseIT {
 
     @Test
     void shouldStayAliveAndNotReadyNamingTheProblemWhileTheDatabaseIsUnreachable() throws Exception {
-        try (PgSidecar sidecar = PgSidecar.start("unreachable", dir, Map.of(),
-                PgSidecars.run(CLOSED_PORT_URL, LocalPostgres.uniqueName("unreachable")))) {
-            PgSidecars.await("three failed attempts", Duration.ofSeconds(60),
-                    () -> sidecar.output().split("store not usable yet", -1).length > 3);
+        try (SidecarProcess sidecar = SidecarProcess.start("unreachable", dir, PostgresSidecars.runArgs(
+                LocalPostgres.USER, CLOSED_PORT_URL, LocalPostgres.uniqueName("unreachable")))) {
+            await("three failed attempts").atMost(Duration.ofSeconds(60))
+                    .until(() -> PostgresSidecars.failedStarts(sidecar) >= 3);
 
-            PgSidecar.Reply ready = sidecar.status("/readyz");
+            SidecarProcess.Reply ready = sidecar.statusGet("/readyz");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.body()).startsWith("not ready: postgresql://127.0.0.1:1/test")
                     .contains("cannot reach the server").contains("Connection to 127.0.0.1:1 refused");
-            assertThat(sidecar.status("/healthz").status()).isEqualTo(200);
-            assertThat(sidecar.status("/metrics").status()).isEqualTo(200);
-            PgSidecar.Reply lease = sidecar.status("/v1/lease");
+            assertThat(sidecar.statusGet("/healthz").status()).isEqualTo(200);
+            assertThat(sidecar.statusGet("/metrics").status()).isEqualTo(200);
+            SidecarProcess.Reply lease = sidecar.statusGet("/v1/lease");
             assertThat(lease.status()).isEqualTo(503);
             assertThat(lease.json().path("state").asText()).isEqualTo("STARTING");
             assertThat(lease.json().path("validForMillis").asLong()).isZero();
-            assertThat(sidecar.controlListening()).as("control API before the store is usable").isFalse();
+            assertThat(sidecar.isListening()).as("control API before the store is usable").isFalse();
             assertThat(sidecar.isAlive()).isTrue();
 
-            sidecar.terminate();
+            sidecar.sigterm();
 
             assertThat(sidecar.awaitExit(Duration.ofSeconds(10))).as("exit code after SIGTERM").isZero();
-            assertThat(sidecar.output()).doesNotContain("Exception in thread");
+            assertThat(PostgresSidecars.output(sidecar)).doesNotContain("Exception in thread");
         }
     }
 }

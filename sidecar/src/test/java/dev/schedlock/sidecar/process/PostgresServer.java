@@ -1,4 +1,4 @@
-package dev.schedlock.sidecar.pg;
+package dev.schedlock.sidecar.process;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -22,11 +22,11 @@ import java.util.stream.Stream;
  * They share the server with every other test, so {@link #ensureRunning()} must end every test
  * that stops it. Skips (with the reason) where the server cannot be controlled from here.
  */
-final class PgServer {
+final class PostgresServer {
 
     private static final AtomicBoolean AT_EXIT = new AtomicBoolean();
 
-    private PgServer() {
+    private PostgresServer() {
     }
 
     /** Skips the test unless the server is the local cluster and this user may stop and start it. */

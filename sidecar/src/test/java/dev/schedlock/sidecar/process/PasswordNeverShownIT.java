@@ -1,8 +1,9 @@
-package dev.schedlock.sidecar.pg;
+package dev.schedlock.sidecar.process;
 
-import static dev.schedlock.sidecar.pg.PgSidecars.oneShot;
-import static dev.schedlock.sidecar.pg.PgSidecars.run;
+import static dev.schedlock.sidecar.process.PostgresSidecars.oneShotArgs;
+import static dev.schedlock.sidecar.process.PostgresSidecars.runArgs;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
 import dev.schedlock.sidecar.store.jdbc.PasswordLogin;
@@ -39,13 +40,13 @@ class PasswordNeverShownIT {
     Path dir;
 
     private final String schema = LocalPostgres.uniqueName("leak");
-    private final List<PgSidecar> processes = new ArrayList<>();
+    private final List<SidecarProcess> processes = new ArrayList<>();
     /** What each place said, by place, for the search and for failure messages. */
     private final Map<String, String> said = new LinkedHashMap<>();
 
     @AfterEach
-    void stopAndDrop() throws InterruptedException {
-        for (PgSidecar p : processes) {
+    void stopAndDrop() {
+        for (SidecarProcess p : processes) {
             p.close();
         }
         LocalPostgres.dropSchema(schema);
@@ -57,19 +58,20 @@ class PasswordNeverShownIT {
     @EnumSource(Source.class)
     void shouldNeverShowThePasswordWhileLeading(Source source) throws Exception {
         Credentials credentials = credentials(source);
-        PgSidecar sidecar = start("leader", credentials, run(LocalPostgres.URL, schema,
+        SidecarProcess sidecar = start("leader", credentials, runArgs(LocalPostgres.USER, LocalPostgres.URL, schema,
                 with(credentials, "--log-level", "trace")));
-        PgSidecars.await("the sidecar leads", Duration.ofSeconds(60), () -> isLeader(sidecar));
+        sidecar.awaitListening();
+        Sidecars.awaitLeading(sidecar);
 
-        record("GET /v1/lease", sidecar.control("/v1/lease").body());
-        record("GET /v1/lease/allowed", sidecar.control("/v1/lease/allowed").body());
+        record("GET /v1/lease", sidecar.get("/v1/lease").body());
+        record("GET /v1/lease/allowed", sidecar.get("/v1/lease/allowed").body());
         recordStatusServer(sidecar);
         assertThat(said.get("/readyz")).startsWith("ready");
         assertThat(said.get("/metrics")).contains("schedlock_");
         oneShots(credentials, LocalPostgres.USER, LocalPostgres.URL, 0);
         assertThat(said.get("status")).contains("held");
         assertThat(said.get("history")).contains("acquired");
-        sidecar.terminate();
+        sidecar.sigterm();
         assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).isZero();
         recordOutput(sidecar);
 
@@ -82,18 +84,18 @@ class PasswordNeverShownIT {
         Credentials credentials = credentials(source);
         String database = LocalPostgres.uniqueName("no_such_db");
         String url = LocalPostgres.URL.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1");
-        PgSidecar sidecar = start("unknown-db", credentials, run(url, schema,
+        SidecarProcess sidecar = start("unknown-db", credentials, runArgs(LocalPostgres.USER, url, schema,
                 with(credentials, "--log-level", "trace")));
-        PgSidecars.await("/readyz names the missing database", Duration.ofSeconds(60),
-                () -> sidecar.readyz().contains("does not exist"));
+        await("/readyz names the missing database").atMost(Duration.ofSeconds(60))
+                .until(() -> PostgresSidecars.readyz(sidecar).contains("does not exist"));
 
         recordStatusServer(sidecar);
         assertThat(said.get("/readyz")).startsWith("not ready").contains(database);
         oneShots(credentials, LocalPostgres.USER, url, 2);
         assertThat(said.get("status")).contains("the database does not exist");
         assertThat(sidecar.isAlive()).as("still retrying").isTrue();
-        sidecar.terminate();
-        sidecar.awaitExit(Duration.ofSeconds(30));
+        sidecar.sigterm();
+        assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).isZero();
         recordOutput(sidecar);
 
         assertPasswordNowhere();
@@ -105,18 +107,17 @@ class PasswordNeverShownIT {
         LocalPostgres.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'the-right-one'");
         try (PasswordLogin login = PasswordLogin.requireFor(role, "the-right-one")) {
             Credentials credentials = credentials(Source.FILE);
-            List<String> args = PgSidecars.runAs(role, LocalPostgres.URL, schema,
-                    with(credentials, "--log-level", "trace"));
-            PgSidecar sidecar = start("wrong-password", credentials, args);
-            PgSidecars.await("/readyz says the login failed", Duration.ofSeconds(60),
-                    () -> sidecar.readyz().contains("authentication failed for user '" + role + "'"));
+            List<String> args = runArgs(role, LocalPostgres.URL, schema, with(credentials, "--log-level", "trace"));
+            SidecarProcess sidecar = start("wrong-password", credentials, args);
+            await("/readyz says the login failed").atMost(Duration.ofSeconds(60)).until(() ->
+                    PostgresSidecars.readyz(sidecar).contains("authentication failed for user '" + role + "'"));
 
             recordStatusServer(sidecar);
             oneShots(credentials, role, LocalPostgres.URL, 2);
             assertThat(said.get("status")).contains("authentication failed");
             assertThat(sidecar.isAlive()).as("still retrying").isTrue();
-            sidecar.terminate();
-            sidecar.awaitExit(Duration.ofSeconds(30));
+            sidecar.sigterm();
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).isZero();
             recordOutput(sidecar);
         } finally {
             LocalPostgres.execute("DROP ROLE " + role);
@@ -136,10 +137,10 @@ class PasswordNeverShownIT {
             if (command.equals("run")) {
                 args.addAll(List.of("--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
             }
-            PgSidecar refused = PgSidecar.run(command, dir, Map.of(), args);
+            SidecarProcess.Finished refused = SidecarProcess.run(command, dir, args);
 
             assertThat(refused.exitCode()).as("%s exit code", command).isEqualTo(2);
-            assertThat(refused.output()).contains("store URL contains a password")
+            assertThat(refused.out() + refused.err()).contains("store URL contains a password")
                     .contains("--store-password-file").doesNotContain(PASSWORD);
         }
         assertThat(LocalPostgres.schemaExists(schema)).isFalse();
@@ -166,8 +167,8 @@ class PasswordNeverShownIT {
         return args.toArray(String[]::new);
     }
 
-    private PgSidecar start(String name, Credentials credentials, List<String> args) throws IOException {
-        PgSidecar p = PgSidecar.start(name, dir, credentials.env(), args);
+    private SidecarProcess start(String name, Credentials credentials, List<String> args) throws IOException {
+        SidecarProcess p = SidecarProcess.start(name, dir, args, credentials.env());
         processes.add(p);
         return p;
     }
@@ -177,24 +178,25 @@ class PasswordNeverShownIT {
             throws IOException, InterruptedException {
         for (List<String> command : List.of(List.of("status"), List.of("status", "--output", "json"),
                 List.of("history"))) {
-            List<String> args = oneShot(command.get(0), user, url, schema, with(credentials));
+            List<String> args = oneShotArgs(command.get(0), user, url, schema, with(credentials));
             args.addAll(command.subList(1, command.size()));
-            PgSidecar p = PgSidecar.run(command.get(0), dir, credentials.env(), args);
-            assertThat(p.exitCode()).as("exit code of %s:\n%s", command, p.output()).isEqualTo(exitCode);
-            said.merge(command.get(0), p.output(), String::concat);
+            SidecarProcess.Finished p = SidecarProcess.run(command.get(0), dir, args, credentials.env());
+            assertThat(p.exitCode()).as("exit code of %s:\n%s", command, p).isEqualTo(exitCode);
+            said.merge(command.get(0), p.out() + "\n" + p.err(), String::concat);
         }
     }
 
-    private void recordStatusServer(PgSidecar sidecar) throws IOException, InterruptedException {
+    private void recordStatusServer(SidecarProcess sidecar) throws IOException, InterruptedException {
         for (String path : List.of("/readyz", "/healthz", "/metrics", "/v1/lease")) {
-            record(path, sidecar.status(path).body());
+            record(path, sidecar.statusGet(path).body());
         }
     }
 
     /** The whole output of a sidecar that ran at trace level: the driver's protocol log is in it. */
-    private void recordOutput(PgSidecar sidecar) {
-        assertThat(sidecar.output()).as("the driver's trace").contains("FE=> StartupPacket");
-        record("sidecar output", sidecar.output());
+    private void recordOutput(SidecarProcess sidecar) {
+        String output = PostgresSidecars.output(sidecar);
+        assertThat(output).as("the driver's trace").contains("FE=> StartupPacket");
+        record("sidecar output", output);
     }
 
     private void record(String place, String text) {
@@ -205,16 +207,4 @@ class PasswordNeverShownIT {
         assertThat(said).isNotEmpty();
         said.forEach((place, text) -> assertThat(text).as("what %s said", place).doesNotContain(PASSWORD));
     }
-
-    private static boolean isLeader(PgSidecar sidecar) {
-        try {
-            return sidecar.controlListening() && sidecar.control("/v1/lease").json().path("leader").asBoolean();
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
 }
