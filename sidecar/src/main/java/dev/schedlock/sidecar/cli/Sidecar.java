@@ -138,6 +138,9 @@ public final class Sidecar implements AutoCloseable {
 
     private void migrateWithRetry() throws InterruptedException {
         long backoffMillis = Math.max(200, config.retryInterval().toMillis());
+        // At most a TTL between attempts (and 30 s): once the store is back, a leader is then
+        // elected within TTL + retry, as it would be after an outage of a running sidecar.
+        long maxBackoffMillis = Math.max(backoffMillis, Math.min(30_000, config.ttl().toMillis()));
         while (true) {
             try {
                 store.migrate();
@@ -151,7 +154,7 @@ public final class Sidecar implements AutoCloseable {
                 }
                 LOG.log(Level.ERROR, "store not usable yet, retrying in {0} ms: {1}", backoffMillis, e.getMessage());
                 Thread.sleep(backoffMillis); // production back-off between store attempts, not a test wait
-                backoffMillis = Math.min(backoffMillis * 2, 30_000);
+                backoffMillis = Math.min(backoffMillis * 2, maxBackoffMillis);
             }
         }
     }
@@ -189,7 +192,9 @@ public final class Sidecar implements AutoCloseable {
         }
         LeaseSnapshot s = current.snapshot();
         return switch (s.state()) {
-            case DEGRADED -> new StatusServer.Readiness(false, "store failing: " + s.reason());
+            // The elector's reason for a failed acquire already starts with "store failing: ".
+            case DEGRADED -> new StatusServer.Readiness(false,
+                    s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
             default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
         };

@@ -78,7 +78,8 @@ final class PermitChecker implements AutoCloseable {
         while (running) {
             for (SidecarProcess p : sidecars) {
                 CompletableFuture<?> pending = inFlight.get(p);
-                if ((pending == null || pending.isDone()) && p.isAlive()) {
+                // Not yet listening: a sidecar that waits for its store at start-up has no permit to give.
+                if ((pending == null || pending.isDone()) && p.isAlive() && p.isListening()) {
                     inFlight.put(p, ask(p));
                 }
             }

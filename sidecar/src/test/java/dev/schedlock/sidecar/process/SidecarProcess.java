@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -100,13 +101,24 @@ final class SidecarProcess implements AutoCloseable {
 
     /** Starts {@code java -jar schedlock-sidecar.jar args…}; logs go to {@code dir}. */
     static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
-        Process process = new ProcessBuilder(command(args)).start();
-        return new SidecarProcess(name, process, dir);
+        return start(name, dir, args, Map.of());
+    }
+
+    /** Starts it with {@code env} added to this JVM's environment (e.g. {@code SCHEDLOCK_STORE_PASSWORD}). */
+    static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().putAll(env);
+        return new SidecarProcess(name, builder.start(), dir);
     }
 
     /** Runs a one-shot command ({@code status}, {@code migrate}, a refused start…) to its end. */
     static Finished run(String name, Path dir, List<String> args) throws IOException, InterruptedException {
-        try (SidecarProcess p = start(name, dir, args)) {
+        return run(name, dir, args, Map.of());
+    }
+
+    static Finished run(String name, Path dir, List<String> args, Map<String, String> env)
+            throws IOException, InterruptedException {
+        try (SidecarProcess p = start(name, dir, args, env)) {
             int exit = p.awaitExit(Duration.ofSeconds(60));
             return new Finished(exit, p.stdout.awaitLines(), p.stderr.awaitLines());
         }
@@ -151,6 +163,11 @@ final class SidecarProcess implements AutoCloseable {
             throw new AssertionError(name + " did not start listening within " + START_TIMEOUT.toSeconds() + "s: "
                     + describe(), e);
         }
+    }
+
+    /** Whether the control API listens yet; it starts only once the store is migrated. */
+    boolean isListening() {
+        return controlAddress.isDone() && !controlAddress.isCompletedExceptionally();
     }
 
     String name() {

@@ -1,49 +1,14 @@
 package dev.schedlock.sidecar.store.jdbc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.schedlock.sidecar.store.AcquireResult;
-import dev.schedlock.sidecar.store.HistoryEntry;
-import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStore;
-import dev.schedlock.sidecar.store.TakeoverRule;
-import dev.schedlock.sidecar.store.TransitionKind;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Many holders, each with its own store and connection, on one SQLite file; only the lease keeps
- * them from corrupting a counter that has no protection of its own (ShedLock's fuzz test habit).
- *
- * <p>The counter is a text file with one line per critical section, the fencing token of the
- * holding that wrote it. Each critical section reads the whole file, yields (and sometimes
- * renews, a real round trip to the store), then rewrites it with one more line. Two holders at
- * once would lose a line or write tokens out of order.
- */
+/** {@link ProtectedCounterFuzz}: many holders on one SQLite file, each with its own connection. */
 class SqliteFuzzIT {
-
-    private static final String LOCK = "fuzz";
-    private static final int HOLDERS = 8;
-    private static final int ATTEMPTS_PER_HOLDER = 150;
-    /** Every fourth holding is abandoned (made stale by SQL) instead of released. */
-    private static final int ABANDON_EVERY = 4;
-    /**
-     * Short for a lease, long for a critical section of a few milliseconds: a holding ends by
-     * release or by backdating, never because a slow CI machine let it run out.
-     */
-    private static final long TTL_MS = 5_000;
 
     @TempDir
     Path dir;
@@ -52,126 +17,17 @@ class SqliteFuzzIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void shouldLetOneHolderAtATimeUpdateTheProtectedCounter() throws Exception {
         Path db = dir.resolve("schedlock.db");
-        Path counter = dir.resolve("protected-counter.txt");
-        Files.writeString(counter, "");
-        try (LeaseStore store = SqliteFiles.store(db)) {
-            store.migrate();
-        }
-        CyclicBarrier start = new CyclicBarrier(HOLDERS);
-        ExecutorService pool = Executors.newFixedThreadPool(HOLDERS);
-        List<Future<Tally>> futures = new ArrayList<>();
-        try {
-            for (int n = 0; n < HOLDERS; n++) {
-                futures.add(pool.submit(new Holder(n, db, counter, start)));
-            }
-            Tally total = new Tally();
-            for (Future<Tally> future : futures) {
-                total.add(future.get());
+        new ProtectedCounterFuzz(new ProtectedCounterFuzz.Database() {
+            @Override
+            public LeaseStore open() {
+                return SqliteFiles.store(db);
             }
 
-            List<Long> written = Files.readAllLines(counter).stream().map(Long::valueOf).toList();
-            assertThat(written).as("one line per critical section").hasSize(total.sections);
-            assertThat(written).as("tokens seen by the counter").isSorted().doesNotHaveDuplicates();
-            assertThat(total.takeovers).as("holdings taken over after being abandoned").isPositive();
-            try (LeaseStore store = SqliteFiles.store(db)) {
-                assertThat(store.inspect(LOCK).orElseThrow().fencingToken()).isEqualTo(total.sections);
-                List<HistoryEntry> history = store.historySince(0, Integer.MAX_VALUE);
-                assertThat(history).filteredOn(e -> e.kind() == TransitionKind.ACQUIRED
-                        || e.kind() == TransitionKind.TAKEN_OVER).hasSize(total.sections);
-                assertThat(history).filteredOn(e -> e.kind() == TransitionKind.TAKEN_OVER)
-                        .hasSize(total.takeovers);
+            @Override
+            public int backdate(String lockName, String holderId, long token, long millis) {
+                return SqliteFiles.update(db, "UPDATE scheduler_lock SET heartbeat_at = heartbeat_at - ?"
+                        + " WHERE name = ? AND holder_id = ? AND fencing_token = ?", millis, lockName, holderId, token);
             }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** What one holder did. */
-    private static final class Tally {
-        int sections;
-        int takeovers;
-
-        void add(Tally other) {
-            sections += other.sections;
-            takeovers += other.takeovers;
-        }
-    }
-
-    private static final class Holder implements Callable<Tally> {
-        private final int number;
-        private final Path db;
-        private final Path counter;
-        private final CyclicBarrier start;
-        private HolderIdentity me;
-
-        Holder(int number, Path db, Path counter, CyclicBarrier start) {
-            this.number = number;
-            this.db = db;
-            this.counter = counter;
-            this.start = start;
-            this.me = identity();
-        }
-
-        /** Same pod, new process: a new nonce, so the old holding is not its own any more. */
-        private HolderIdentity identity() {
-            return HolderIdentity.forThisProcess("holder-" + number, null, "localhost");
-        }
-
-        private LeaseStore restart() {
-            me = identity();
-            return SqliteFiles.store(db);
-        }
-
-        @Override
-        public Tally call() throws Exception {
-            Tally tally = new Tally();
-            LeaseStore store = SqliteFiles.store(db);
-            try {
-                start.await();
-                for (int attempt = 0; attempt < ATTEMPTS_PER_HOLDER; attempt++) {
-                    AcquireResult result = store.tryAcquire(LOCK, me, TTL_MS, TakeoverRule.expired());
-                    if (!result.acquired()) {
-                        Thread.yield();
-                        continue;
-                    }
-                    long token = result.fencingToken();
-                    tally.sections++;
-                    if (result.kind() == TransitionKind.TAKEN_OVER) {
-                        tally.takeovers++;
-                    }
-                    updateCounter(store, token, attempt % 2 == 0);
-                    if (tally.sections % ABANDON_EVERY == 0) {
-                        abandon(token);
-                        store.close();
-                        store = restart();
-                    } else {
-                        assertThat(store.release(LOCK, me.id(), token)).as("%s releases", me.id()).isTrue();
-                    }
-                }
-            } finally {
-                store.close();
-            }
-            return tally;
-        }
-
-        /** Read, yield, write: correct only while nobody else does the same. */
-        private void updateCounter(LeaseStore store, long token, boolean renewInBetween) throws IOException {
-            List<String> lines = new ArrayList<>(Files.readAllLines(counter));
-            Thread.yield();
-            if (renewInBetween) {
-                assertThat(store.renew(LOCK, me.id(), token, TTL_MS)).as("%s renews", me.id()).isTrue();
-            }
-            lines.add(Long.toString(token));
-            Files.write(counter, lines);
-        }
-
-        /** Walks away from the holding as a crashing holder would, and makes it stale at once. */
-        private void abandon(long token) {
-            int changed = SqliteFiles.update(db,
-                    "UPDATE scheduler_lock SET heartbeat_at = heartbeat_at - ?"
-                            + " WHERE name = ? AND holder_id = ? AND fencing_token = ?",
-                    2 * TTL_MS, LOCK, me.id(), token);
-            assertThat(changed).as("holder %d backdates its own holding", number).isEqualTo(1);
-        }
+        }, dir.resolve("protected-counter.txt")).runAndCheck();
     }
 }
