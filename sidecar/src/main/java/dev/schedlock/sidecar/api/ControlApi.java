@@ -174,7 +174,7 @@ public final class ControlApi implements AutoCloseable {
             long version;
             try {
                 wait = parseWait(waitParam);
-                version = Long.parseLong(versionParam);
+                version = parseVersion(versionParam);
             } catch (IllegalArgumentException e) {
                 Exchanges.sendError(exchange, 400, "BAD_REQUEST", e.getMessage(), json);
                 return;
@@ -185,6 +185,11 @@ public final class ControlApi implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+            // A long-poll answer is a notification, never a permit: a permit counts from when the
+            // request was sent, and this one was sent up to a minute ago. Ask again without wait.
+            LeaseElector.Query answer = elector.query(false);
+            Exchanges.sendJson(exchange, 200, view(answer, 0), json);
+            return;
         }
         LeaseElector.Query answer = elector.query(true);
         Exchanges.sendJson(exchange, 200, view(answer, answer.permit().validForMillis()), json);
@@ -344,6 +349,15 @@ public final class ControlApi implements AutoCloseable {
 
     private static String badClientMessage() {
         return "client must be 1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit";
+    }
+
+    private static long parseVersion(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("version '" + text + "' is not a number: pass the version field of"
+                    + " the last answer");
+        }
     }
 
     private static Duration parseWait(String text) {
