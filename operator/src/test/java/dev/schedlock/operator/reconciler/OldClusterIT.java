@@ -14,7 +14,7 @@ class OldClusterIT {
 
     @Test
     void shouldInjectAPlainSidecarContainerIntoKubernetes128() throws Exception {
-        try (OperatorHarness k8s = new OperatorHarness(new FakeLeaseStatus(), Duration.ofSeconds(5), "28")) {
+        try (MockCluster k8s = new MockCluster(new FakeLeaseStatus(), Duration.ofSeconds(5), "28")) {
             k8s.create(TestResources.postgres("billing"));
 
             await().atMost(Duration.ofSeconds(20)).until(() -> k8s.deployment("billing") != null);

@@ -27,11 +27,11 @@ class SchedulerDeploymentReconcilerIT {
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final FakeLeaseStatus sidecars = new FakeLeaseStatus();
-    private OperatorHarness k8s;
+    private MockCluster k8s;
 
     @BeforeEach
     void startOperator() throws Exception {
-        k8s = new OperatorHarness(sidecars, POLL, "31");
+        k8s = new MockCluster(sidecars, POLL, "31");
     }
 
     @AfterEach
@@ -179,13 +179,13 @@ class SchedulerDeploymentReconcilerIT {
     }
 
     private List<String> roles() {
-        return k8s.client.pods().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
+        return k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems().stream()
                 .map((Pod p) -> p.getMetadata().getName() + "=" + p.getMetadata().getLabels().get(Labels.ROLE))
                 .sorted().toList();
     }
 
     private List<Event> events() {
-        return k8s.client.v1().events().inNamespace(OperatorHarness.NAMESPACE).list().getItems();
+        return k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems();
     }
 
     private static Condition condition(SchedulerDeployment sd, String type) {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -37,13 +38,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The operator against Fabric8's mock API server in CRUD mode, with the committed CRD loaded.
+ * Fabric8's mock API server in CRUD mode with the committed CRD loaded, and the operator running
+ * in-process against it (or not: {@link #withoutOperator}).
  *
  * <p>What the mock server is not (see operator/README.md): it runs no controllers (no ReplicaSets,
  * no pods, no Deployment status: tests play those parts), no garbage collector ({@link #collectGarbage}
  * plays it), no CEL or schema validation, no server-side apply.
  */
-final class OperatorHarness implements AutoCloseable {
+final class MockCluster implements AutoCloseable {
 
     static final String NAMESPACE = TestResources.NAMESPACE;
     private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
@@ -53,18 +55,11 @@ final class OperatorHarness implements AutoCloseable {
 
     final KubernetesMockServer server;
     final KubernetesClient client;
-    private final Operator operator;
+    private Operator operator;
 
-    OperatorHarness(LeaseStatusClient leaseStatus, Duration pollInterval, String kubernetesMinor) throws IOException {
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
-                new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
-        server.init();
-        server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor(kubernetesMinor).build());
-        client = server.createClient();
-        loadCrds();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
-                .build()).create();
+    /** The cluster with the operator running in this JVM. */
+    MockCluster(LeaseStatusClient leaseStatus, Duration pollInterval, String kubernetesMinor) throws IOException {
+        this(kubernetesMinor);
         ClusterCapabilities capabilities = new ClusterCapabilities(client, "ghcr.io/schedlock/sidecar:test",
                 NativeSidecars.AUTO, Duration.ofHours(1), System::nanoTime);
         operator = new Operator(o -> o.withKubernetesClient(client)
@@ -74,6 +69,43 @@ final class OperatorHarness implements AutoCloseable {
         operator.register(new SchedulerDeploymentReconciler(client, capabilities, leaseStatus, pollInterval,
                 Clock.systemUTC()), c -> c.settingNamespaces(NAMESPACE));
         operator.start();
+    }
+
+    /** The cluster alone, for an operator started elsewhere. */
+    static MockCluster withoutOperator(String kubernetesMinor) throws IOException {
+        return new MockCluster(kubernetesMinor);
+    }
+
+    private MockCluster(String kubernetesMinor) throws IOException {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
+                new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
+        server.init();
+        server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor(kubernetesMinor).build());
+        client = server.createClient();
+        grantLeaseAccess();
+        loadCrds();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
+                .build()).create();
+    }
+
+    /**
+     * Answers JOSDK's start-up access check for its leader election Lease, which the mock server does
+     * not implement, as RBAC granting get/create/update on leases would.
+     */
+    private void grantLeaseAccess() {
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReturn(201, new SelfSubjectRulesReviewBuilder()
+                        .withNewStatus().withIncomplete(false)
+                        .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases")
+                        .withVerbs("get", "create", "update").endResourceRule()
+                        .endStatus().build())
+                .always();
+    }
+
+    /** The API server's URL, for clients in other processes. */
+    String url() {
+        return server.url("/");
     }
 
     /** Registers the committed CRD, as {@code kubectl apply -f crds/} would. */
@@ -169,7 +201,9 @@ final class OperatorHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        operator.stop();
+        if (operator != null) {
+            operator.stop();
+        }
         client.close();
         server.destroy();
     }
