@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
@@ -78,7 +77,7 @@ final class MockCluster implements AutoCloseable {
 
     private MockCluster(String kubernetesMinor) throws IOException {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
+        server = new KubernetesMockServer(new Context(),
                 new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
         server.init();
         server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor(kubernetesMinor).build());

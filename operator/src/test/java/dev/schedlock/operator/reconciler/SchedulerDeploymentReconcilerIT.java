@@ -13,6 +13,7 @@ import dev.schedlock.operator.model.Labels;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Duration;
 import java.util.List;
@@ -87,6 +88,46 @@ class SchedulerDeploymentReconcilerIT {
             assertThat(ready.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s");
         });
         assertThat(k8s.deployment("billing").getMetadata().getResourceVersion()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldUpdateTheDeploymentWhenTheSpecChangesAndKeepOtherWritersAnnotations() {
+        k8s.create(TestResources.sqlite("billing"));
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        Deployment first = k8s.deployment("billing");
+        k8s.client.resource(first).edit(d -> {
+            d.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "1");
+            return d;
+        });
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().setReplicas(3);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getReplicas()).isEqualTo(3));
+        assertThat(k8s.deployment("billing").getMetadata().getAnnotations())
+                .containsEntry("deployment.kubernetes.io/revision", "1")
+                .containsKey(ResourceApplier.DESIRED_HASH)
+                .doesNotContainEntry(ResourceApplier.DESIRED_HASH,
+                        first.getMetadata().getAnnotations().get(ResourceApplier.DESIRED_HASH));
+    }
+
+    @Test
+    void shouldReportWhatTheApiServerRejectedInTheReadyCondition() {
+        String refusal = "Deployment.apps \"billing\" is invalid: spec.template.spec.containers[0].image: Required value";
+        k8s.server.expect().post().withPath("/apis/apps/v1/namespaces/jobs/deployments")
+                .andReturn(422, new StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid")
+                        .withMessage(refusal).build())
+                .always();
+
+        k8s.create(TestResources.sqlite("billing"));
+
+        eventually(20).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("RejectedByApiServer");
+            assertThat(ready.getMessage()).contains("check spec.template", "image: Required value");
+        });
     }
 
     @Test

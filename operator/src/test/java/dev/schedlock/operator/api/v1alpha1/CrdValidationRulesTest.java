@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,9 +134,7 @@ class CrdValidationRulesTest {
         if (!value.isObject()) {
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> props = schemaNode.path("properties").fields();
-        while (props.hasNext()) {
-            Map.Entry<String, JsonNode> p = props.next();
+        for (Map.Entry<String, JsonNode> p : schemaNode.path("properties").properties()) {
             if (!value.has(p.getKey()) && p.getValue().has("default")) {
                 ((ObjectNode) value).set(p.getKey(), p.getValue().get("default"));
             }
@@ -167,9 +164,7 @@ class CrdValidationRulesTest {
             }
         }
         if (value.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> props = schemaNode.path("properties").fields();
-            while (props.hasNext()) {
-                Map.Entry<String, JsonNode> p = props.next();
+            for (Map.Entry<String, JsonNode> p : schemaNode.path("properties").properties()) {
                 if (value.has(p.getKey())) {
                     check(p.getValue(), value.get(p.getKey()), path.isEmpty() ? p.getKey() : path + "." + p.getKey(),
                             violations);
@@ -182,11 +177,11 @@ class CrdValidationRulesTest {
     private static Object toCel(JsonNode node) {
         if (node.isObject()) {
             Map<String, Object> map = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 if (!e.getValue().isNull()) { // an absent field, as the API server stores it
                     map.put(e.getKey(), toCel(e.getValue()));
                 }
-            });
+            }
             return map;
         }
         if (node.isArray()) {
