@@ -140,10 +140,13 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
             if (e.getCode() != 422 && e.getCode() != 400) {
                 throw e; // transient or unexpected: JOSDK retries with back-off
             }
-            LOG.warn("API server rejected an object: {}", e.getMessage());
+            // The server's own words ("…containers[0].image: Required value"), without the request URL.
+            String reason = e.getStatus() != null && e.getStatus().getMessage() != null
+                    ? e.getStatus().getMessage() : e.getMessage();
+            LOG.warn("API server rejected an object: {}", reason);
             return write(sd, old, StatusUpdate.rejected(old, generation,
-                    "the API server rejected an object built from this spec (check spec.template): "
-                            + e.getMessage(), now)).rescheduleAfter(pollInterval);
+                    "the API server rejected an object built from this spec (check spec.template): " + reason, now))
+                    .rescheduleAfter(pollInterval);
         }
 
         List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
