@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -59,6 +60,11 @@ final class MockCluster implements AutoCloseable {
     /** The cluster with the operator running in this JVM. */
     MockCluster(LeaseStatusClient leaseStatus, Duration pollInterval, String kubernetesMinor) throws IOException {
         this(kubernetesMinor);
+        startOperator(leaseStatus, pollInterval);
+    }
+
+    /** Starts the operator in this JVM, watching {@link #NAMESPACE}; {@link #close} stops it. */
+    void startOperator(LeaseStatusClient leaseStatus, Duration pollInterval) {
         ClusterCapabilities capabilities = new ClusterCapabilities(client, "ghcr.io/schedlock/sidecar:test",
                 NativeSidecars.AUTO, Duration.ofHours(1), System::nanoTime);
         operator = new Operator(o -> o.withKubernetesClient(client)
@@ -124,6 +130,23 @@ final class MockCluster implements AutoCloseable {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
         logger.setLevel(java.util.logging.Level.WARNING);
         return logger;
+    }
+
+    /** Installs the Prometheus Operator's ServiceMonitor CRD (its names only: the mock does not validate). */
+    void installServiceMonitorCrd() {
+        client.resource(new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName(ClusterCapabilities.SERVICE_MONITOR_CRD).endMetadata()
+                .withNewSpec()
+                .withGroup("monitoring.coreos.com")
+                .withScope("Namespaced")
+                .withNewNames().withKind("ServiceMonitor").withPlural("servicemonitors")
+                .withSingular("servicemonitor").withListKind("ServiceMonitorList").endNames()
+                .addNewVersion().withName("v1").withServed(true).withStorage(true)
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
+                .withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
+                .endVersion()
+                .endSpec()
+                .build()).create();
     }
 
     SchedulerDeployment create(SchedulerDeployment sd) {
