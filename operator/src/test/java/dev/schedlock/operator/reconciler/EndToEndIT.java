@@ -1,20 +1,25 @@
 package dev.schedlock.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.operator.TestResources;
 import dev.schedlock.operator.api.v1alpha1.Condition;
 import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
 import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
+import dev.schedlock.operator.api.v1alpha1.PostgresStore;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import dev.schedlock.operator.model.Labels;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator, in this JVM, against the mock API server, tracking REAL sidecar processes that a
- * {@link PodSimulator} starts from the Deployment the operator wrote. SQLite store, short lease.
+ * {@link PodSimulator} starts from the Deployment the operator wrote; both stores, short lease.
  */
 class EndToEndIT {
 
@@ -52,17 +57,56 @@ class EndToEndIT {
 
     @Test
     void shouldReportTheRealLeaderFollowItWhenKilledAndCleanUpOnDelete() throws Exception {
-        SchedulerDeployment sd = TestResources.sqlite(NAME);
-        LeaseSpec lease = new LeaseSpec();
-        lease.setTtl("3s");
-        lease.setHeartbeatInterval("1s");
-        lease.setRetryInterval("500ms");
-        lease.setPermitTtl("1s");
-        sd.getSpec().setLease(lease);
+        SchedulerDeployment sd = withShortLease(TestResources.sqlite(NAME));
+
+        LeaderStatus first = runAndKillTheLeader(sd);
+
+        // The sidecars write the signal file into the shared emptyDir, which the app reads.
+        Path signalFile = work.resolve("pods").resolve(first.getPod()).resolve("volumes/schedlock-run/lease.json");
+        assertThat(Files.readString(signalFile)).contains("\"fencingToken\":" + first.getFencingToken());
+
+        // Delete the resource: the owned objects go (garbage collector stand-in), then the pods.
+        k8s.client.resource(k8s.get(NAME)).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> k8s.get(NAME) == null);
+        k8s.collectGarbage();
+        pods.sync();
+        assertThat(k8s.ownedObjects()).isEmpty();
+        assertThat(pods.anyAlive()).isFalse();
+        assertThat(k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems()).isEmpty();
+    }
+
+    /**
+     * PostgreSQL (the local server of .ci/run, trust auth): the password still travels from the Secret
+     * through the mounted file, so a wrong wiring makes the sidecar fail at start.
+     */
+    @Test
+    void shouldTrackTheLeaderOnPostgresWithThePasswordFromASecret() throws Exception {
+        k8s.client.resource(new SecretBuilder().withNewMetadata().withName("db-credentials")
+                .withNamespace(MockCluster.NAMESPACE).endMetadata()
+                .addToData("pw", Base64.getEncoder().encodeToString("not-needed-with-trust-auth".getBytes(UTF_8)))
+                .build()).create();
+        SchedulerDeployment sd = withShortLease(TestResources.postgres(NAME));
+        PostgresStore pg = sd.getSpec().getStore().getPostgres();
+        pg.setUrl(env("SCHEDLOCK_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test"));
+        pg.setUser(env("SCHEDLOCK_TEST_PG_USER", "postgres"));
+        pg.setSchema("schedlock_operator_e2e");
+        sd.getSpec().getLease().setLockName("e2e-" + UUID.randomUUID()); // runs share the database
+
+        runAndKillTheLeader(sd);
+
+        Path passwordFile = work.resolve("pods").resolve(NAME + "-0").resolve("volumes/schedlock-store-password/password");
+        assertThat(Files.readString(passwordFile)).isEqualTo("not-needed-with-trust-auth");
+    }
+
+    /**
+     * Creates {@code sd}, lets two real sidecars elect a leader, checks status, labels and readiness,
+     * then kills the leader with -9 and waits for another pod (the standby or the replacement) to take
+     * over after the TTL with a higher token. Returns the first leader.
+     */
+    private LeaderStatus runAndKillTheLeader(SchedulerDeployment sd) throws Exception {
         k8s.create(sd);
         await().atMost(Duration.ofSeconds(20)).until(() -> k8s.deployment(NAME) != null);
 
-        // 1. Two real sidecars: one leads, the status, the labels and the signal file say which.
         LeaderStatus first = awaitLeader(null);
         assertThat(pods.pods()).extracting(PodSimulator.SimPod::name).contains(first.getPod());
         assertThat(first.getFencingToken()).isPositive();
@@ -71,27 +115,30 @@ class EndToEndIT {
             assertThat(roles()).containsEntry(first.getPod(), "leader").containsValue("standby").hasSize(2);
             assertThat(condition(Conditions.READY).getStatus()).isEqualTo("True");
         });
-        Path signalFile = pods.pods().stream().filter(p -> p.name().equals(first.getPod())).findFirst().orElseThrow()
-                .dir().resolve("volumes/schedlock-run/lease.json");
-        assertThat(Files.readString(signalFile)).contains("\"leader\":true");
 
-        // 2. kill -9 the leader: another pod (the standby or the replacement) takes over after the TTL,
-        //    with a higher token.
         pods.kill(first.getPod());
         LeaderStatus second = awaitLeader(first.getPod());
         assertThat(second.getFencingToken()).isGreaterThan(first.getFencingToken());
         syncing().untilAsserted(() -> assertThat(roles()).containsEntry(second.getPod(), "leader").hasSize(2));
         assertThat(k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems())
                 .extracting(Event::getReason).contains(LeaderEvents.REASON_ELECTED).hasSizeGreaterThanOrEqualTo(2);
+        return first;
+    }
 
-        // 3. Delete the resource: the owned objects go (garbage collector stand-in), then the pods.
-        k8s.client.resource(k8s.get(NAME)).delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> k8s.get(NAME) == null);
-        k8s.collectGarbage();
-        pods.sync();
-        assertThat(k8s.ownedObjects()).isEmpty();
-        assertThat(pods.anyAlive()).isFalse();
-        assertThat(k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems()).isEmpty();
+    /** TTL 3 s, so that a killed leader's lease expires quickly. */
+    private static SchedulerDeployment withShortLease(SchedulerDeployment sd) {
+        LeaseSpec lease = new LeaseSpec();
+        lease.setTtl("3s");
+        lease.setHeartbeatInterval("1s");
+        lease.setRetryInterval("500ms");
+        lease.setPermitTtl("1s");
+        sd.getSpec().setLease(lease);
+        return sd;
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value != null && !value.isBlank() ? value : fallback;
     }
 
     /** Waits, playing the controllers, until a pod other than {@code previous} leads. */
