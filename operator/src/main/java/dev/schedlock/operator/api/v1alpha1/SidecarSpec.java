@@ -1,6 +1,7 @@
 package dev.schedlock.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 /** The injected sidecar container. */
@@ -11,6 +12,7 @@ public class SidecarSpec {
 
     @JsonPropertyDescription("CPU and memory of the sidecar. Default: requests 50m CPU and 128Mi memory,"
             + " limit 256Mi memory.")
+    @SchemaFrom(type = ResourcesSchema.class)
     private ResourceRequirements resources;
 
     @JsonPropertyDescription("Ports of the sidecar's two HTTP servers.")

@@ -56,6 +56,24 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void shouldDescribeEveryField() {
+        List<String> undescribed = new ArrayList<>();
+        collectUndescribed(schema.path("properties"), "", undescribed);
+        assertThat(undescribed).as("fields without an OpenAPI description").isEmpty();
+    }
+
+    private static void collectUndescribed(JsonNode properties, String path, List<String> undescribed) {
+        for (Map.Entry<String, JsonNode> p : properties.properties()) {
+            String field = path.isEmpty() ? p.getKey() : path + "." + p.getKey();
+            if (!p.getValue().hasNonNull("description")) {
+                undescribed.add(field);
+            }
+            collectUndescribed(p.getValue().path("properties"), field, undescribed);
+            collectUndescribed(p.getValue().path("items").path("properties"), field + "[]", undescribed);
+        }
+    }
+
+    @Test
     void shouldAcceptTheMinimalResourcesOfBothStores() throws Exception {
         assertThat(violations(TestResources.sqlite("a"), spec -> { })).isEmpty();
         assertThat(violations(TestResources.postgres("a"), spec -> { })).isEmpty();
