@@ -7,6 +7,7 @@ import dev.schedlock.operator.reconciler.HttpLeaseStatusClient;
 import dev.schedlock.operator.reconciler.SchedulerDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +100,7 @@ public final class OperatorMain implements Callable<Integer> {
         }
 
         KubernetesClient client = new KubernetesClientBuilder().build();
+        AtomicBoolean stopping = new AtomicBoolean();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -112,6 +115,11 @@ public final class OperatorMain implements Callable<Integer> {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration("schedlock-operator")
                         .withLeaseNamespace(leaseNamespace.isBlank() ? null : leaseNamespace)
+                        // JOSDK's own exit calls System.exit() from operator.stop() inside our shutdown
+                        // hook, where it blocks for ever; exit ourselves, and only when the Lease is lost.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> exitUnlessStopping(stopping, log),
+                                leader -> { }))
                         .build());
             }
         });
@@ -136,6 +144,7 @@ public final class OperatorMain implements Callable<Integer> {
             probes.start();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopping.set(true);
                 log.info("stopping");
                 operator.stop();
                 stopped.countDown();
@@ -147,6 +156,18 @@ public final class OperatorMain implements Callable<Integer> {
             stopped.await();
         }
         return 0;
+    }
+
+    /**
+     * A replica that lost the Lease while running must stop reconciling at once, or two replicas
+     * would: exit, and let the Deployment restart it as a standby.
+     */
+    private static void exitUnlessStopping(AtomicBoolean stopping, Logger log) {
+        if (!stopping.get()) {
+            log.error("lost the operator Lease; exiting so that only one replica reconciles");
+            // From another thread: System.exit() waits for the shutdown hooks to finish.
+            new Thread(() -> System.exit(1), "schedlock-operator-exit").start();
+        }
     }
 
     /** {@code host:port}. */

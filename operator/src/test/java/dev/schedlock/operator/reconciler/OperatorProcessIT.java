@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,24 @@ class OperatorProcessIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> "operator-b".equals(leaseHolder()));
         await().atMost(Duration.ofSeconds(30)).until(() -> k8s.deployment("billing") != null);
+    }
+
+    @Test
+    void shouldExitWhenAnotherReplicaTakesTheLease() throws Exception {
+        k8s = MockCluster.withoutOperator("31");
+        Process a = start(freePort(), "operator-a");
+        await().atMost(Duration.ofSeconds(60)).until(() -> "operator-a".equals(leaseHolder()));
+
+        // As if a partitioned replica's lease had expired and another one had taken it.
+        k8s.client.leases().inNamespace(MockCluster.NAMESPACE).withName("schedlock-operator").edit(lease -> {
+            lease.getSpec().setHolderIdentity("operator-z");
+            lease.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
+            lease.getSpec().setLeaseDurationSeconds(3600);
+            return lease;
+        });
+
+        assertThat(a.waitFor(60, TimeUnit.SECONDS)).as("the replica that lost the Lease exits").isTrue();
+        assertThat(a.exitValue()).isEqualTo(1);
     }
 
     private String leaseHolder() {
