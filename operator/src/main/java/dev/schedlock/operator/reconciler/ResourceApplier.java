@@ -70,7 +70,21 @@ public final class ResourceApplier {
             // A claim's spec is immutable once bound (only its size may grow): create, never update.
             return Outcome.UNCHANGED;
         }
-        client.resource(withHash(desired, hash, actual)).update();
+        try {
+            client.resource(withHash(desired, hash, actual)).update();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // The cached version was stale (often our own last write): once more, from the server.
+            LOG.debug("conflict updating {} {}; retrying from the server's version", desired.getKind(),
+                    desired.getMetadata().getName());
+            T fresh = client.resource(desired).get();
+            if (fresh == null || hash.equals(annotation(fresh))) {
+                return fresh == null ? apply(desired, Optional.empty()) : Outcome.UNCHANGED;
+            }
+            client.resource(withHash(desired, hash, fresh)).update();
+        }
         LOG.info("updated {} {}", desired.getKind(), desired.getMetadata().getName());
         return Outcome.UPDATED;
     }

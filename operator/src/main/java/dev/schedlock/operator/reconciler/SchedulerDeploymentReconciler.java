@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -55,6 +56,8 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerDeploymentReconciler.class);
     private static final AtomicLong RECONCILE_IDS = new AtomicLong();
+    /** Failed attempts in a row before Ready turns False with the error. */
+    static final int FAILURES_BEFORE_NOT_READY = 3;
 
     private final KubernetesClient client;
     private final Supplier<ModelContext> capabilities;
@@ -169,7 +172,12 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     public ErrorStatusUpdateControl<SchedulerDeployment> updateErrorStatus(SchedulerDeployment sd,
                                                                            Context<SchedulerDeployment> ctx,
                                                                            Exception e) {
-        LOG.warn("reconcile failed, will retry: {}", e.toString(), e);
+        int attempt = ctx.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
+        LOG.warn("reconcile failed (attempt {}), will retry: {}", attempt, e.toString(), e);
+        if (attempt < FAILURES_BEFORE_NOT_READY && !ctx.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false)) {
+            // A conflict or a blip of the API server: the retry will most likely pass; do not flap Ready.
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
         SchedulerDeploymentStatus old = sd.getStatus();
         SchedulerDeploymentStatus next = StatusUpdate.failed(old,
                 Optional.ofNullable(sd.getMetadata().getGeneration()).orElse(0L), e.toString(), clock.instant());

@@ -114,6 +114,24 @@ class SchedulerDeploymentReconcilerIT {
     }
 
     @Test
+    void shouldRetryAConflictingUpdateFromTheServersVersionWithoutFailingTheReconcile() {
+        k8s.create(TestResources.sqlite("billing"));
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        k8s.server.expect().put().withPath("/apis/apps/v1/namespaces/jobs/deployments/billing")
+                .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict")
+                        .withMessage("the object has been modified").build())
+                .once();
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().setReplicas(4);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getReplicas()).isEqualTo(4));
+        assertThat(condition(k8s.get("billing"), Conditions.READY).getReason()).isNotEqualTo("ReconcileFailed");
+    }
+
+    @Test
     void shouldReportWhatTheApiServerRejectedInTheReadyCondition() {
         String refusal = "Deployment.apps \"billing\" is invalid: spec.template.spec.containers[0].image: Required value";
         k8s.server.expect().post().withPath("/apis/apps/v1/namespaces/jobs/deployments")
