@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.schedlock.sidecar.lease.ClaimResult;
 import dev.schedlock.sidecar.lease.LeaseElector;
-import dev.schedlock.sidecar.lease.LeaseSnapshot;
+import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.lease.Permit;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,10 +50,7 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(InetSocketAddress address, LeaseElector elector, Runnable stepDown, ObjectMapper json)
             throws IOException {
-        if (!address.getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("control-address " + address.getHostString() + " is not a loopback"
-                    + " address: the control API grants permits, so it listens on 127.0.0.1 (or ::1) only");
-        }
+        requireLoopback(address);
         this.elector = elector;
         this.stepDown = stepDown;
         this.json = json;
@@ -69,6 +66,23 @@ public final class ControlApi implements AutoCloseable {
         this.server = HttpServer.create(address, 64);
         this.server.createContext("/", this::handle);
         this.server.setExecutor(executor);
+    }
+
+    /**
+     * Refuses an address the control API must not listen on; called before anything runs, so that a
+     * bad flag never gets as far as the lease.
+     *
+     * @throws IllegalArgumentException naming the control-address when it does not resolve or is not loopback
+     */
+    public static void requireLoopback(InetSocketAddress address) {
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("control-address " + address.getHostString() + " does not resolve:"
+                    + " use 127.0.0.1 (or ::1)");
+        }
+        if (!address.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("control-address " + address.getHostString() + " is not a loopback"
+                    + " address: the control API grants permits, so it listens on 127.0.0.1 (or ::1) only");
+        }
     }
 
     public void start() {
@@ -184,8 +198,10 @@ public final class ControlApi implements AutoCloseable {
                 Exchanges.sendError(exchange, 400, "BAD_REQUEST", badClientMessage(), json);
                 return;
             }
-            ClaimResult claim = elector.claim(client);
-            sendClaim(exchange, claim);
+            if (refuseClaimsInPodMode(exchange)) {
+                return;
+            }
+            sendClaim(exchange, elector.claim(client));
             return;
         }
         LeaseElector.Query answer = elector.query(true);
@@ -203,9 +219,8 @@ public final class ControlApi implements AutoCloseable {
         long version = first.snapshot().version();
         writeEvent(out, view(first, 0));
         try {
-            while (!Thread.currentThread().isInterrupted()) {
-                LeaseSnapshot next = watch.awaitChange(version, SSE_KEEPALIVE_NANOS);
-                if (next.version() == version) {
+            while (!Thread.currentThread().isInterrupted() && !watch.isClosed()) {
+                if (!watch.awaitChange(version, SSE_KEEPALIVE_NANOS)) {
                     out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();
                     continue;
@@ -270,7 +285,29 @@ public final class ControlApi implements AutoCloseable {
             Exchanges.sendError(exchange, 400, "BAD_REQUEST", badClientMessage(), json);
             return;
         }
+        if (refuseClaimsInPodMode(exchange)) {
+            return;
+        }
         sendClaim(exchange, elector.claim(client));
+    }
+
+    /**
+     * In pod mode every lease query from the leading pod is a permit, so a claim could not be
+     * exclusive: a claim holder and a polling process would both hold permits. Refused.
+     */
+    private boolean refuseClaimsInPodMode(HttpExchange exchange) throws IOException {
+        if (elector.config().permitMode() == PermitMode.CLAIMS) {
+            return false;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("granted", false);
+        body.put("fencingToken", 0);
+        body.put("validForMillis", 0);
+        body.put("reason", "PERMIT_MODE_POD");
+        body.put("message", "claims need --permit-mode claims; in pod mode every GET /v1/lease from the leading"
+                + " pod is a permit");
+        Exchanges.sendJson(exchange, 409, body, json);
+        return true;
     }
 
     private void sendClaim(HttpExchange exchange, ClaimResult claim) throws IOException {

@@ -16,6 +16,8 @@ final class Exchanges {
 
     /** Largest request body accepted; a claim is a few dozen bytes. */
     static final int MAX_BODY_BYTES = 4096;
+    /** How much of a refused body is read and dropped so that the client gets its 413; beyond, a reset. */
+    static final long MAX_DISCARD_BYTES = 16L << 20;
 
     private Exchanges() {
     }
@@ -63,6 +65,7 @@ final class Exchanges {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
+                    discard(exchange.getRequestBody());
                     return null;
                 }
             } catch (NumberFormatException e) {
@@ -75,12 +78,27 @@ final class Exchanges {
             int n;
             while ((n = in.read(chunk)) > 0) {
                 if (buffer.size() + n > MAX_BODY_BYTES) {
+                    discard(in);
                     return null;
                 }
                 buffer.write(chunk, 0, n);
             }
         }
         return buffer.toByteArray();
+    }
+
+    /**
+     * Reads and drops the rest of a refused body, up to {@link #MAX_DISCARD_BYTES}. Closing a
+     * connection with unread request bytes makes the kernel reset it, and the reset can destroy
+     * the 413 before the client has read it: the client then sees "connection reset", not the answer.
+     */
+    private static void discard(InputStream in) throws IOException {
+        byte[] sink = new byte[8192];
+        long left = MAX_DISCARD_BYTES;
+        int n;
+        while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+            left -= n;
+        }
     }
 
     static Map<String, String> query(HttpExchange exchange) {

@@ -27,6 +27,12 @@ public final class SignalFile {
     private final LeaseElector elector;
     private final ObjectMapper json;
     private final LongSupplier wallClockMillis;
+    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "schedlock-signal-file");
+        t.setDaemon(true);
+        return t;
+    });
 
     public SignalFile(Path file, LeaseElector elector, ObjectMapper json, LongSupplier wallClockMillis) {
         this.file = file.toAbsolutePath();
@@ -38,17 +44,41 @@ public final class SignalFile {
 
     /** Writes the current state and follows every change and renewal from now on. */
     public void start() {
-        elector.onChange(s -> write());
-        elector.onRenewal(s -> write());
-        write();
+        // The elector calls listeners under its lock; the file is written on a thread of its own.
+        elector.onChange(s -> requestWrite());
+        elector.onRenewal(s -> requestWrite());
+        requestWrite();
     }
 
-    /** Writes the current state now. */
+    private void requestWrite() {
+        if (pending.compareAndSet(false, true)) {
+            writer.execute(() -> {
+                pending.set(false);
+                write();
+            });
+        }
+    }
+
+    /** Stops following the elector; a final state is written first. */
+    public void close() {
+        writer.execute(this::write);
+        writer.shutdown();
+        try {
+            writer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes the current state now (on the caller's thread). */
     public synchronized void write() {
+        // The wall clock is read BEFORE the permit is taken: a pause in between then shortens
+        // validUntil instead of pushing it past the permit's end.
+        long wallBefore = wallClockMillis.getAsLong();
         LeaseElector.Query answer = elector.query(true);
         long validFor = answer.permit().validForMillis();
         LeaseView view = LeaseView.of(answer.snapshot(), answer.nowNanos(), validFor)
-                .withValidUntil(validFor > 0 ? wallClockMillis.getAsLong() + validFor : 0);
+                .withValidUntil(validFor > 0 ? wallBefore + validFor : 0);
         try {
             Files.createDirectories(file.getParent());
             Files.write(temp, json.writeValueAsBytes(view));

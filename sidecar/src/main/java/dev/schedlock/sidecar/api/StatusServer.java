@@ -41,7 +41,9 @@ public final class StatusServer implements AutoCloseable {
         this.json = json;
         this.readiness = readiness;
         this.metrics = metrics;
-        this.executor = Executors.newFixedThreadPool(2, r -> {
+        // Probes and scrapes are short; four threads so that a slow client cannot starve the
+        // kubelet's probes (request reading is also bounded, see SidecarMain).
+        this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schedlock-status");
             t.setDaemon(true);
             return t;

@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.cli;
 
+import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStores;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code run}: hold or wait for the lease until SIGTERM, then hand it over gracefully and exit 0. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -35,6 +37,7 @@ final class RunCommand implements Callable<Integer> {
         LeaseConfig config;
         try {
             config = options.leaseConfig(store.lockName);
+            ControlApi.requireLoopback(options.controlAddress.toSocketAddress());
             LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
@@ -56,10 +59,20 @@ final class RunCommand implements Callable<Integer> {
         LogSetup.configure(options.logFormat(), options.logLevel, sidecar::logContext);
 
         CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        StartInterruption startInterruption = new StartInterruption(Thread.currentThread());
+        SignalHandler onStop = s -> {
+            stop.countDown();
+            startInterruption.interrupt();
+        };
+        Signal.handle(new Signal("TERM"), onStop);
+        Signal.handle(new Signal("INT"), onStop);
         try {
             sidecar.start();
+        } catch (InterruptedException e) {
+            // Stopped while the store was not usable yet: nothing is held, nothing to drain.
+            startInterruption.started();
+            sidecar.close();
+            return 0;
         } catch (BindException e) {
             sidecar.close();
             return usage("an address is already in use or not available (" + e.getMessage() + "): choose another"
@@ -74,10 +87,37 @@ final class RunCommand implements Callable<Integer> {
         } catch (StoreException e) {
             sidecar.close();
             return usage(e.getMessage());
+        } finally {
+            startInterruption.started();
         }
         stop.await();
         sidecar.close();
         return 0;
+    }
+
+    /**
+     * A stop signal interrupts the start, which may wait for the store for a long time (with
+     * back-off); once started, nothing is interrupted, so that the drain before the release runs in full.
+     */
+    private static final class StartInterruption {
+        private final Thread starter;
+        private boolean starting = true;
+
+        StartInterruption(Thread starter) {
+            this.starter = starter;
+        }
+
+        synchronized void interrupt() {
+            if (starting) {
+                starter.interrupt();
+            }
+        }
+
+        /** From here on no interrupt comes; one that came at the last moment is cleared. */
+        synchronized void started() {
+            starting = false;
+            Thread.interrupted();
+        }
     }
 
     private int usage(String message) {

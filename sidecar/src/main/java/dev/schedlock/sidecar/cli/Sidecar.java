@@ -18,6 +18,7 @@ import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
 import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
 import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -76,6 +77,7 @@ public final class Sidecar implements AutoCloseable {
     private ElectorRunner runner;
     private ControlApi control;
     private PostgresReleaseListener releaseListener;
+    private SignalFile signal;
     private volatile boolean stopped;
 
     public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
@@ -106,6 +108,9 @@ public final class Sidecar implements AutoCloseable {
         metrics.bindSnapshot(elector::snapshot, MonotonicClock.SYSTEM);
         status.attach(elector);
         runner = new ElectorRunner(elector);
+        // Bind before the elector runs (serve only at the end): a taken port must stop the start
+        // before this process acquires the lease, not after.
+        control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         runner.start();
         if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof PostgresDialect pg) {
             // A release in the store wakes this candidate at once instead of at its next retry.
@@ -114,12 +119,11 @@ public final class Sidecar implements AutoCloseable {
         }
 
         if (wiring.signalFile() != null) {
-            SignalFile signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
+            signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
             signal.start();
             LOG.log(Level.INFO, "signal file {0}", signal.path());
         }
 
-        control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         control.start();
         LOG.log(Level.INFO, "control API on http://{0} (lock {1}, holder {2}, ttl {3}, heartbeat {4}, permit-ttl {5},"
                         + " takeover {6}, permit mode {7})",
@@ -134,6 +138,9 @@ public final class Sidecar implements AutoCloseable {
 
     private void migrateWithRetry() throws InterruptedException {
         long backoffMillis = Math.max(200, config.retryInterval().toMillis());
+        // At most a TTL between attempts (and 30 s): once the store is back, a leader is then
+        // elected within TTL + retry, as it would be after an outage of a running sidecar.
+        long maxBackoffMillis = Math.max(backoffMillis, Math.min(30_000, config.ttl().toMillis()));
         while (true) {
             try {
                 store.migrate();
@@ -147,7 +154,7 @@ public final class Sidecar implements AutoCloseable {
                 }
                 LOG.log(Level.ERROR, "store not usable yet, retrying in {0} ms: {1}", backoffMillis, e.getMessage());
                 Thread.sleep(backoffMillis); // production back-off between store attempts, not a test wait
-                backoffMillis = Math.min(backoffMillis * 2, 30_000);
+                backoffMillis = Math.min(backoffMillis * 2, maxBackoffMillis);
             }
         }
     }
@@ -185,7 +192,9 @@ public final class Sidecar implements AutoCloseable {
         }
         LeaseSnapshot s = current.snapshot();
         return switch (s.state()) {
-            case DEGRADED -> new StatusServer.Readiness(false, "store failing: " + s.reason());
+            // The elector's reason for a failed acquire already starts with "store failing: ".
+            case DEGRADED -> new StatusServer.Readiness(false,
+                    s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
             default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
         };
@@ -233,6 +242,9 @@ public final class Sidecar implements AutoCloseable {
             boolean released = runner.shutdown(wiring.nativeSidecar());
             LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");
         }
+        if (signal != null) {
+            signal.close();
+        }
         if (control != null) {
             control.close();
         }
@@ -251,6 +263,11 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private void bindProcessMetrics() {
+        // Two of Micrometer's process meters break Prometheus naming rules (promtool check
+        // metrics flags them): process_cpu_time_ns_total (abbreviated unit) and system_cpu_count
+        // (a _count suffix on a gauge). process_cpu_usage and system_cpu_usage stay.
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
+                || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

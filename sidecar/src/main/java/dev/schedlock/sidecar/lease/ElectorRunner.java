@@ -29,6 +29,8 @@ public final class ElectorRunner implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean stepDownRequested;
     private boolean woken;
+    /** Counts change notifications, so a waiter that read the elector outside the lock misses none. */
+    private long changes;
     private ScheduledFuture<?> deadlineTask;
 
     public ElectorRunner(LeaseElector elector) {
@@ -60,7 +62,9 @@ public final class ElectorRunner implements AutoCloseable {
     }
 
     private void signalAll() {
+        // Called under the elector's lock: only this monitor, never the elector, is taken here.
         synchronized (signal) {
+            changes++;
             signal.notifyAll();
         }
     }
@@ -130,7 +134,10 @@ public final class ElectorRunner implements AutoCloseable {
     }
 
     private void stepDownLocked() {
-        if (elector.beginRelease("step-down requested")) {
+        elector.beginRelease("step-down requested");
+        // Also when the lease was revoked locally but the row may still be ours (a renewal that
+        // hung past the deadline): releasing it spares the next candidate a TTL of waiting.
+        if (elector.heldToken() != 0) {
             drainThenRelease(elector.config().drainTimeout(), true);
         }
         elector.resumeAfterStepDown();
@@ -167,26 +174,33 @@ public final class ElectorRunner implements AutoCloseable {
     private boolean drainThenRelease(Duration drainTimeout, boolean waitForPermits) {
         if (waitForPermits) {
             long end = System.nanoTime() + drainTimeout.toNanos();
-            synchronized (signal) {
-                while (true) {
-                    long remaining = elector.drainRemainingNanos();
-                    if (remaining == 0) {
-                        break;
-                    }
-                    long left = end - System.nanoTime();
-                    if (left <= 0) {
-                        LeaseSnapshot s = elector.snapshot();
-                        LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: permits still valid after the drain"
-                                        + " timeout of {3}; not releasing, the lease expires after its TTL",
-                                s.lockName(), elector.self().id(), elector.heldToken(),
-                                LeaseConfig.fmt(drainTimeout));
-                        return false;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(signal, Math.min(left, remaining));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return false;
+            while (true) {
+                long seen;
+                synchronized (signal) {
+                    seen = changes;
+                }
+                // The elector is asked without holding the signal monitor (see LeaseElector#onChange).
+                long remaining = elector.drainRemainingNanos();
+                if (remaining == 0) {
+                    break;
+                }
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    LeaseSnapshot s = elector.snapshot();
+                    LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: permits still valid after the drain"
+                                    + " timeout of {3}; not releasing, the lease expires after its TTL",
+                            s.lockName(), elector.self().id(), elector.heldToken(),
+                            LeaseConfig.fmt(drainTimeout));
+                    return false;
+                }
+                synchronized (signal) {
+                    if (changes == seen) {
+                        try {
+                            TimeUnit.NANOSECONDS.timedWait(signal, Math.min(left, remaining));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
                     }
                 }
             }

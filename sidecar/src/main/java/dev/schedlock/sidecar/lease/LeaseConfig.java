@@ -116,10 +116,19 @@ public record LeaseConfig(
         }
         Duration budget = ttl.minus(margin);
         if (heartbeat.plus(statementTimeout).compareTo(budget) > 0) {
+            // When the margin leaves no room after a heartbeat, no statement-timeout can fit.
+            Duration statementRoom = budget.minus(heartbeat);
+            Duration marginRoom = ttl.minus(heartbeat).minus(statementTimeout);
+            String change;
+            if (statementRoom.compareTo(Duration.ZERO) > 0) {
+                change = "lower statement-timeout to at most " + fmt(statementRoom);
+            } else if (!marginRoom.isNegative()) {
+                change = "lower safety-margin to at most " + fmt(marginRoom);
+            } else {
+                change = "lower statement-timeout and safety-margin";
+            }
             fail("heartbeat-interval (" + fmt(heartbeat) + ") + statement-timeout (" + fmt(statementTimeout)
-                    + ") must not exceed ttl - safety-margin (" + fmt(budget)
-                    + "): lower statement-timeout to at most " + fmt(budget.minus(heartbeat))
-                    + " or raise ttl");
+                    + ") must not exceed ttl - safety-margin (" + fmt(budget) + "): " + change + " or raise ttl");
         }
         if (permitTtl.compareTo(ttl) >= 0) {
             fail("permit-ttl (" + fmt(permitTtl) + ") must be below ttl (" + fmt(ttl)

@@ -73,8 +73,11 @@ public final class LeaseElector {
     /** Bumped on every state change; a store answer for an older epoch is not applied. */
     private long epoch;
     private long version = 1;
-    /** Token of the holding this process has in the store as far as it knows; 0 if none. */
-    private long heldToken;
+    /**
+     * Token of the holding this process has in the store as far as it knows; 0 if none. Written
+     * under "this", volatile so that {@link #heldToken()} can read it without the lock.
+     */
+    private volatile long heldToken;
     private long deadlineNanos;
     private long lastRenewalNanos;
     private long lastSentNanos;
@@ -122,12 +125,17 @@ public final class LeaseElector {
         return clock;
     }
 
-    /** Called with every new snapshot whose version changed. Must not block. */
+    /**
+     * Called with every new snapshot whose version changed, in version order. Runs while the
+     * elector's lock is held: it must return quickly and must not take any lock that another
+     * thread may hold while it calls into the elector (that would deadlock). Hand real work to
+     * another thread.
+     */
     public void onChange(Consumer<LeaseSnapshot> listener) {
         changeListeners.add(listener);
     }
 
-    /** Called after every successful renewal (same version, new validity). Must not block. */
+    /** Called after every successful renewal (same version, new validity); same rules as {@link #onChange}. */
     public void onRenewal(Consumer<LeaseSnapshot> listener) {
         renewalListeners.add(listener);
     }
@@ -198,9 +206,9 @@ public final class LeaseElector {
                 }
                 deadlineNanos = sentAt + localValidityNanos;
                 lastRenewalNanos = answeredAt;
-                podPermitsUntilNanos = answeredAt;
-                podPermitIssued = false;
-                clearClaim();
+                // Pod permits and the claim of an earlier holding are kept: they may still be valid
+                // (a step-down whose drain timed out, a refused renewal), and both the drain and the
+                // one-claim rule must count them. Expired ones count for nothing.
                 observedRow = null;
                 if (answeredAt - deadlineNanos >= 0) {
                     // The statement took longer than the whole local validity: unusable.
@@ -431,8 +439,8 @@ public final class LeaseElector {
     }
 
     /**
-     * Nanoseconds until every permit issued for the current holding has expired or been returned;
-     * 0 when nothing is outstanding.
+     * Nanoseconds until every permit issued has expired or been returned, whichever holding it came
+     * from; 0 when nothing is outstanding.
      */
     public synchronized long drainRemainingNanos() {
         long now = clock.nanoTime();
@@ -473,8 +481,9 @@ public final class LeaseElector {
             heldToken = 0;
             if (released) {
                 metrics.transition(TransitionKind.RELEASED);
-                reason = "released token " + token;
-                publishLocked(reason);
+                // Nobody holds it now, as far as this process knows; the token stays.
+                lastRow = new LockRow(config.lockName(), null, null, null, null, token, 0, 0, 0, 0);
+                publishLocked("released token " + token);
             }
         }
         return released;
@@ -498,8 +507,12 @@ public final class LeaseElector {
         setState(LeaseState.STOPPED, why);
     }
 
-    /** Token this process holds in the store as far as it knows (0 if none). For tests and logs. */
-    public synchronized long heldToken() {
+    /**
+     * Token this process holds in the store as far as it knows (0 if none). For tests and logs.
+     * Takes no lock: the log formatter calls it while it holds the log handler's lock, and this
+     * class logs while it holds its own lock, so a lock here would deadlock the two.
+     */
+    public long heldToken() {
         return heldToken;
     }
 

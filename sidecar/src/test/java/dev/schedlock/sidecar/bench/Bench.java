@@ -14,13 +14,15 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: Bench history [rows] | footprint [runs] [jvm flags...]");
+            System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "history" -> HistoryQueryBench.main(rest);
             case "footprint" -> FootprintBench.main(rest);
+            case "handoff" -> HandoffBench.main(rest);
+            case "throughput" -> ThroughputBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

@@ -25,12 +25,16 @@ import java.util.regex.Pattern;
  * {@code leader: true}) and resident memory of the idle leader after it has renewed for a while.
  * Each JVM flag set runs several times on a fresh SQLite file; medians are reported.
  *
- * <p>Arguments: {@code [runs] [java binary]}; the jar comes from {@code schedlock.sidecar.jar}.
+ * <p>Arguments: {@code [runs] [java binary] [idle seconds]}; the jar comes from {@code schedlock.sidecar.jar}.
  */
 public final class FootprintBench {
 
     private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
-    private static final Duration IDLE = Duration.ofSeconds(20);
+
+    /** The flags the image uses (sidecar/Dockerfile), with MALLOC_ARENA_MAX=1 in the environment. */
+    static final List<String> RECOMMENDED = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss256k",
+            "-Xms4m", "-Xmx32m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+            "-XX:ReservedCodeCacheSize=8m", "-XX:CICompilerCount=1", "-XX:-UsePerfData");
 
     private FootprintBench() {
     }
@@ -38,44 +42,49 @@ public final class FootprintBench {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String java = args.length > 1 ? args[1] : ProcessHandle.current().info().command().orElse("java");
+        Duration idle = Duration.ofSeconds(args.length > 2 ? Integer.parseInt(args[2]) : 20);
         String jar = System.getProperty("schedlock.sidecar.jar", "sidecar/target/schedlock-sidecar.jar");
         List<List<String>> flagSets = List.of(
                 List.of(),
                 List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
-                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx24m",
-                        "-XX:MaxMetaspaceSize=48m", "-XX:ReservedCodeCacheSize=16m", "-XX:CICompilerCount=1",
-                        "-XX:-UsePerfData"));
+                RECOMMENDED);
         System.out.printf(Locale.ROOT, "## Sidecar footprint (%s, %d runs each, idle %ds before reading RSS)%n%n",
-                version(java), runs, IDLE.toSeconds());
+                version(java), runs, idle.toSeconds());
         System.out.println("| JVM flags | start → leader (median, max) | idle leader RSS (median, max) |");
         System.out.println("|---|---|---|");
         for (List<String> flags : flagSets) {
             long[] startNanos = new long[runs];
             long[] rssKb = new long[runs];
             for (int i = 0; i < runs; i++) {
-                long[] sample = measure(java, jar, flags);
+                long[] sample = measure(java, jar, flags, idle);
                 startNanos[i] = sample[0];
                 rssKb[i] = sample[1];
             }
             Arrays.sort(startNanos);
             Arrays.sort(rssKb);
             System.out.printf(Locale.ROOT, "| `%s` | %.2f s, %.2f s | %.1f MiB, %.1f MiB |%n",
-                    flags.isEmpty() ? "(defaults)" : String.join(" ", flags),
+                    flags.isEmpty() ? "(defaults)" : (flags == RECOMMENDED ? "MALLOC_ARENA_MAX=1 " : "")
+                            + String.join(" ", flags),
                     startNanos[runs / 2] / 1e9, startNanos[runs - 1] / 1e9,
                     rssKb[runs / 2] / 1024.0, rssKb[runs - 1] / 1024.0);
         }
     }
 
-    private static long[] measure(String java, String jar, List<String> flags) throws Exception {
+    private static long[] measure(String java, String jar, List<String> flags, Duration idle) throws Exception {
         Path dir = Files.createTempDirectory("schedlock-footprint");
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(flags);
         command.addAll(List.of("-jar", jar, "run", "--store", "jdbc:sqlite:" + dir.resolve("lease.db"),
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
-                "--ttl", "10s", "--heartbeat-interval", "1s"));
+                "--ttl", "10s", "--heartbeat-interval", "1s", "--permit-ttl", "2s"));
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (flags == RECOMMENDED) {
+            // glibc's per-thread malloc arenas cost several MiB of RSS in a JVM for nothing here.
+            builder.environment().put("MALLOC_ARENA_MAX", "1");
+        }
+        Process p = builder.start();
         try {
             CompletableFuture<String> address = new CompletableFuture<>();
             Thread pump = new Thread(() -> pump(p, address));
@@ -93,7 +102,7 @@ public final class FootprintBench {
                 }
                 Thread.sleep(5); // benchmark polling, not a test wait
             }
-            Thread.sleep(IDLE.toMillis()); // idle leader: renewing once a second
+            Thread.sleep(idle.toMillis()); // idle leader: renewing once a second
             long rss = rssKb(p.pid());
             return new long[] {leaderAt - t0, rss};
         } finally {
@@ -103,9 +112,11 @@ public final class FootprintBench {
     }
 
     private static void pump(Process p, CompletableFuture<String> address) {
+        StringBuilder output = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
+                output.append(line).append('\n');
                 Matcher m = CONTROL.matcher(line);
                 if (m.find()) {
                     address.complete(m.group(1));
@@ -114,6 +125,9 @@ public final class FootprintBench {
         } catch (IOException e) {
             address.completeExceptionally(e);
         }
+        // Output ended: the process is gone. Say why instead of timing out.
+        address.completeExceptionally(new IllegalStateException("sidecar exited before its control API listened:\n"
+                + output));
     }
 
     private static long rssKb(long pid) throws IOException {

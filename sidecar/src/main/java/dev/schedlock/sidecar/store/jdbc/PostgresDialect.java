@@ -145,10 +145,25 @@ public final class PostgresDialect implements SqlDialect {
             ps.setLong(1, migrationLockKey());
             ps.execute();
         }
+        if (!schemaExists(c)) {
+            // Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS,
+            // which a role that was given a schema of its own does not have.
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+            }
+        }
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
             // Scripts name tables unqualified; this holds for this transaction only (pooler-safe).
             st.execute("SET LOCAL search_path TO \"" + schema + "\"");
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 
@@ -166,8 +181,11 @@ public final class PostgresDialect implements SqlDialect {
     @Override
     public List<String> existingTables(Connection c) throws SQLException {
         List<String> tables = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT table_name FROM information_schema.tables"
-                + " WHERE table_schema = ? ORDER BY table_name")) {
+        // From the catalog, not information_schema: that shows only tables the user has rights on,
+        // and a table of another role must not look like an empty schema.
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -181,8 +199,10 @@ public final class PostgresDialect implements SqlDialect {
     @Override
     public List<String> columnsOf(Connection c, String table) throws SQLException {
         List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_attribute a"
+                + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY a.attnum")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -206,6 +226,13 @@ public final class PostgresDialect implements SqlDialect {
         String detail = firstLine(e.getMessage());
         if (state.equals("28P01") || state.equals("28000")) {
             return new StoreException(Kind.CANNOT_OPEN, what + "authentication failed for user '" + user
+                    + "' (" + detail + "). Check --store-user and the password in --store-password-file or"
+                    + " SCHEDLOCK_STORE_PASSWORD.", e);
+        }
+        if (state.equals("08004")) {
+            // The driver refused before the server judged any password: none was given, or the
+            // server asks for an authentication method the driver cannot do.
+            return new StoreException(Kind.CANNOT_OPEN, what + "the server refused the login of user '" + user
                     + "' (" + detail + "). Check --store-user and the password in --store-password-file or"
                     + " SCHEDLOCK_STORE_PASSWORD.", e);
         }

@@ -35,6 +35,9 @@ public final class SqliteDialect implements SqlDialect {
             "nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "ceph", "glusterfs", "fuse.glusterfs",
             "lustre", "afs", "fuse.s3fs", "fuse.rclone");
 
+    private static final int SQLITE_BUSY = 5;
+    private static final long WAL_SWITCH_RETRY_MILLIS = 10;
+
     private final Path file;
     private final Duration busyTimeout;
 
@@ -87,8 +90,10 @@ public final class SqliteDialect implements SqlDialect {
         config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
         Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
-            // Per-connection settings; neither writes to the file.
+            // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
+            // The lease table is a few rows; 512 KiB of page cache (default 2 MiB) is plenty.
+            st.execute("PRAGMA cache_size = -512");
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -99,12 +104,35 @@ public final class SqliteDialect implements SqlDialect {
     @Override
     public void beforeMigrate(Connection c) throws SQLException {
         // Persistent in the file; needs a write lock, so it runs after the ownership check.
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode = WAL")) {
-            rs.next();
-            String mode = rs.getString(1);
-            if (!"wal".equalsIgnoreCase(mode)) {
-                throw new StoreException(Kind.UNSUPPORTED, describe() + " could not switch to WAL mode (got '"
-                        + mode + "'): put the file on a local file system that supports shared memory");
+        String mode = switchToWal(c);
+        if (!"wal".equalsIgnoreCase(mode)) {
+            throw new StoreException(Kind.UNSUPPORTED, describe() + " could not switch to WAL mode (got '"
+                    + mode + "'): put the file on a local file system that supports shared memory");
+        }
+    }
+
+    /**
+     * Switching to WAL needs the exclusive lock. When several processes switch a new file at once,
+     * SQLite answers SQLITE_BUSY at once, without using the busy timeout, to those whose waiting
+     * could deadlock with another's (each holds a shared lock and wants the exclusive one). Their
+     * statement has released its locks by then, so they retry, within the busy timeout.
+     */
+    private String switchToWal(Connection c) throws SQLException {
+        long deadline = System.nanoTime() + busyTimeout.toNanos();
+        while (true) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode = WAL")) {
+                rs.next();
+                return rs.getString(1);
+            } catch (SQLException e) {
+                if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(WAL_SWITCH_RETRY_MILLIS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }
@@ -169,6 +197,10 @@ public final class SqliteDialect implements SqlDialect {
     @Override
     public StoreException translate(SQLException e, String during) {
         String what = describe() + ": " + during + " failed: ";
+        if (e.getMessage() != null && e.getMessage().contains("no such table")) {
+            return new StoreException(Kind.NOT_MIGRATED, what + "the schedlock tables are missing (" + e.getMessage()
+                    + "): start a sidecar or run `migrate` first.", e);
+        }
         int code = e.getErrorCode() & 0xff;
         return switch (code) {
             case 5, 6 -> new StoreException(Kind.UNAVAILABLE, what + "the file stayed locked by another process for"
@@ -179,10 +211,15 @@ public final class SqliteDialect implements SqlDialect {
                     + " files); fix the permissions or the volume mount. Nothing was changed.", e);
             case 11, 26 -> new StoreException(Kind.CORRUPT, what + "the file is not a SQLite database or is damaged ("
                     + e.getMessage() + "). Nothing was changed: check that the store points at schedlock's"
-                    + " database; restore it from a backup or move it aside to start with a new one.", e);
-            case 14, 3, 23 -> new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
-                    + "). Check that " + file.getParent() + " exists and that uid " + uid()
-                    + " may read and write there.", e);
+                    + " database and restore it from a backup. Starting with a new file restarts fencing"
+                    + " tokens at 1, so resources that keep the highest token seen will refuse the new"
+                    + " leader until they are reset.", e);
+            case 14, 3, 23 -> Files.isDirectory(file)
+                    ? new StoreException(Kind.CANNOT_OPEN, what + file + " is a directory, not a database file:"
+                            + " point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".", e)
+                    : new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
+                            + "). Check that " + file.getParent() + " exists and that uid " + uid()
+                            + " may read and write there.", e);
             case 13 -> new StoreException(Kind.UNAVAILABLE, what + "the disk is full. Free space on the volume"
                     + " that holds " + file + ".", e);
             default -> new StoreException(Kind.UNAVAILABLE, what + e.getMessage(), e);

@@ -1,0 +1,248 @@
+package dev.schedlock.sidecar.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The safety checker of the process tests: a background thread asks every sidecar
+ * {@code GET /v1/lease} in a loop, as many main containers would, and keeps every answer.
+ *
+ * <p>An answer with {@code validForMillis > 0} is a permit for the interval
+ * {@code [sent, sent + validForMillis]} on this JVM's {@link System#nanoTime()}, counted from when
+ * the request was SENT (the contract of {@code docs/api.md}; the answer may arrive much later, e.g.
+ * from a paused process). {@link #violations()} lists:
+ * <ul>
+ *   <li>every instant at which permits of two different sidecars were both valid;</li>
+ *   <li>every fencing-token regression: permits ordered by send time must carry non-decreasing
+ *       tokens, one token must belong to one sidecar, and each sidecar's reported token must never
+ *       go down.</li>
+ * </ul>
+ * At most one request per sidecar is in flight, so a paused sidecar does not slow the others.
+ */
+final class PermitChecker implements AutoCloseable {
+
+    /** How often each sidecar is asked; a busy main container asks about as often. */
+    private static final long PACE_MILLIS = 20;
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+
+    /** One answer of one sidecar. */
+    record Answer(String sidecar, long sentNanos, long receivedNanos, String state, boolean leader,
+                  long fencingToken, long validForMillis) {
+
+        boolean isPermit() {
+            return validForMillis > 0;
+        }
+
+        long permitEndNanos() {
+            return sentNanos + TimeUnit.MILLISECONDS.toNanos(validForMillis);
+        }
+    }
+
+    private final List<SidecarProcess> sidecars;
+    private final List<Answer> answers = new ArrayList<>();
+    private final Map<SidecarProcess, CompletableFuture<?>> inFlight = new HashMap<>();
+    private final List<String> badAnswers = new ArrayList<>();
+    private final Thread loop;
+    private final long startNanos = System.nanoTime();
+    private volatile boolean running = true;
+    private int failedRequests;
+
+    /** A checker that does not poll yet; {@link #add} feeds it answers (the checker's own test). */
+    PermitChecker(List<SidecarProcess> sidecars) {
+        this.sidecars = List.copyOf(sidecars);
+        this.loop = new Thread(this::pollLoop, "permit-checker");
+        this.loop.setDaemon(true);
+    }
+
+    /** Starts polling every one of {@code sidecars} at once. */
+    static PermitChecker watching(List<SidecarProcess> sidecars) {
+        PermitChecker checker = new PermitChecker(sidecars);
+        checker.loop.start();
+        return checker;
+    }
+
+    private void pollLoop() {
+        while (running) {
+            for (SidecarProcess p : sidecars) {
+                CompletableFuture<?> pending = inFlight.get(p);
+                // Not yet listening: a sidecar that waits for its store at start-up has no permit to give.
+                if ((pending == null || pending.isDone()) && p.isAlive() && p.isListening()) {
+                    inFlight.put(p, ask(p));
+                }
+            }
+            try {
+                Thread.sleep(PACE_MILLIS); // the poll loop's own pace, not a wait for an event
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private CompletableFuture<?> ask(SidecarProcess p) {
+        HttpRequest request = HttpRequest.newBuilder(p.controlUri("/v1/lease")).timeout(REQUEST_TIMEOUT).GET().build();
+        long sent = System.nanoTime();
+        return SidecarProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenAccept(response -> record(p, sent, response))
+                .exceptionally(e -> {
+                    synchronized (answers) {
+                        failedRequests++;
+                    }
+                    return null;
+                });
+    }
+
+    private void record(SidecarProcess p, long sent, HttpResponse<String> response) {
+        long received = System.nanoTime();
+        JsonNode lease;
+        try {
+            lease = SidecarProcess.JSON.readTree(response.body());
+        } catch (IOException e) {
+            lease = null;
+        }
+        if (response.statusCode() != 200 || lease == null || !lease.has("validForMillis")) {
+            synchronized (answers) {
+                badAnswers.add(p.name() + " answered HTTP " + response.statusCode() + ": " + response.body());
+            }
+            return;
+        }
+        add(new Answer(p.name(), sent, received, lease.path("state").asText(), lease.path("leader").asBoolean(),
+                lease.path("fencingToken").asLong(), lease.path("validForMillis").asLong()));
+    }
+
+    void add(Answer answer) {
+        synchronized (answers) {
+            answers.add(answer);
+        }
+    }
+
+    /** Stops polling and waits (briefly) for the answers still on their way. */
+    @Override
+    public void close() {
+        running = false;
+        loop.interrupt();
+        try {
+            loop.join(5000);
+            for (CompletableFuture<?> pending : inFlight.values()) {
+                pending.completeOnTimeout(null, 2, TimeUnit.SECONDS).join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    List<Answer> answers() {
+        synchronized (answers) {
+            return List.copyOf(answers);
+        }
+    }
+
+    List<Answer> permits() {
+        return answers().stream().filter(Answer::isPermit).toList();
+    }
+
+    /** The first permit (by arrival) of a sidecar matching {@code who}, asked for after {@code sentAfterNanos}. */
+    Optional<Answer> firstPermit(Predicate<String> who, long sentAfterNanos) {
+        return answers().stream()
+                .filter(a -> a.isPermit() && who.test(a.sidecar()) && a.sentNanos() - sentAfterNanos > 0)
+                .min(Comparator.comparingLong(Answer::receivedNanos));
+    }
+
+    /** Overlapping permits, token regressions and malformed answers; empty when the contract held. */
+    List<String> violations() {
+        List<String> problems = new ArrayList<>();
+        synchronized (answers) {
+            problems.addAll(badAnswers);
+        }
+        problems.addAll(overlaps());
+        problems.addAll(tokenRegressions());
+        return problems;
+    }
+
+    /**
+     * Sweeps the permits in order of their start: a permit overlaps another sidecar's if that
+     * sidecar had a permit that started earlier and ends after this one starts.
+     */
+    private List<String> overlaps() {
+        List<Answer> byStart = new ArrayList<>(permits());
+        byStart.sort(Comparator.comparingLong(Answer::sentNanos));
+        Map<String, Answer> latestEnding = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Answer permit : byStart) {
+            for (Answer other : latestEnding.values()) {
+                if (!other.sidecar().equals(permit.sidecar()) && other.permitEndNanos() - permit.sentNanos() > 0) {
+                    problems.add(String.format("overlap of %.1f ms: %s until %s and %s from %s",
+                            (other.permitEndNanos() - permit.sentNanos()) / 1e6, describe(other),
+                            at(other.permitEndNanos()), describe(permit), at(permit.sentNanos())));
+                }
+            }
+            latestEnding.merge(permit.sidecar(), permit,
+                    (a, b) -> a.permitEndNanos() - b.permitEndNanos() >= 0 ? a : b);
+        }
+        return problems;
+    }
+
+    private List<String> tokenRegressions() {
+        List<String> problems = new ArrayList<>();
+        List<Answer> byStart = new ArrayList<>(permits());
+        byStart.sort(Comparator.comparingLong(Answer::sentNanos));
+        Map<Long, String> ownerOfToken = new HashMap<>();
+        Answer previous = null;
+        for (Answer permit : byStart) {
+            if (previous != null && permit.fencingToken() < previous.fencingToken()) {
+                problems.add("token went down: " + describe(previous) + " then " + describe(permit));
+            }
+            String owner = ownerOfToken.putIfAbsent(permit.fencingToken(), permit.sidecar());
+            if (owner != null && !owner.equals(permit.sidecar())) {
+                problems.add("token " + permit.fencingToken() + " granted by both " + owner + " and "
+                        + permit.sidecar());
+            }
+            previous = permit;
+        }
+        Map<String, Answer> lastOfSidecar = new HashMap<>();
+        for (Answer answer : answers()) { // arrival order; one request per sidecar at a time
+            Answer last = lastOfSidecar.put(answer.sidecar(), answer);
+            if (last != null && answer.fencingToken() < last.fencingToken()) {
+                problems.add(answer.sidecar() + " reported token " + last.fencingToken() + " then "
+                        + answer.fencingToken());
+            }
+        }
+        return problems;
+    }
+
+    private String describe(Answer a) {
+        return a.sidecar() + " (token " + a.fencingToken() + ", " + a.validForMillis() + " ms, asked at "
+                + at(a.sentNanos()) + ")";
+    }
+
+    private String at(long nanos) {
+        return String.format("%.3fs", (nanos - startNanos) / 1e9);
+    }
+
+    /** Counts for the test's log line. */
+    String summary() {
+        List<Answer> all = answers();
+        Map<String, Long> permitsBySidecar = new LinkedHashMap<>();
+        for (Answer a : all) {
+            permitsBySidecar.merge(a.sidecar(), a.isPermit() ? 1L : 0L, Long::sum);
+        }
+        int failed;
+        synchronized (answers) {
+            failed = failedRequests;
+        }
+        return all.size() + " answers, permits by sidecar " + permitsBySidecar + ", " + failed
+                + " requests unanswered (dead or paused sidecars)";
+    }
+}

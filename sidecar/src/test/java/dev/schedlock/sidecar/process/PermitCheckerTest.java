@@ -1,0 +1,77 @@
+package dev.schedlock.sidecar.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The checker must find what it is there to find, or the process tests prove nothing. */
+class PermitCheckerTest {
+
+    private final PermitChecker checker = new PermitChecker(List.of());
+
+    @Test
+    void shouldFindNothingWhenPermitsOfTwoSidecarsFollowEachOther() {
+        checker.add(permit("a", 0, 1000, 1));
+        checker.add(permit("a", 500, 1000, 1));
+        checker.add(permit("b", 1500, 1000, 2));
+        checker.add(answer("a", 1600, 1));
+
+        assertThat(checker.violations()).isEmpty();
+    }
+
+    @Test
+    void shouldFindTwoSidecarsWithValidPermitsAtTheSameInstant() {
+        checker.add(permit("a", 0, 1000, 1));
+        checker.add(permit("a", 800, 1000, 1)); // valid until 1800
+        checker.add(permit("b", 1700, 1000, 2));
+
+        assertThat(checker.violations()).singleElement().asString().startsWith("overlap of 100.0 ms");
+    }
+
+    @Test
+    void shouldFindAnOverlapWhenALateAnswerCoversAnEarlierSentPermit() {
+        checker.add(permit("b", 1000, 1000, 2));
+        checker.add(new PermitChecker.Answer("a", ms(900), ms(3000), "LEADER", true, 1, 500)); // arrived late
+
+        assertThat(checker.violations()).anyMatch(v -> v.startsWith("overlap"));
+    }
+
+    @Test
+    void shouldFindATokenThatGoesDown() {
+        checker.add(permit("a", 0, 100, 2));
+        checker.add(permit("b", 200, 100, 1));
+
+        assertThat(checker.violations()).anyMatch(v -> v.startsWith("token went down"));
+    }
+
+    @Test
+    void shouldFindOneTokenGrantedByTwoSidecars() {
+        checker.add(permit("a", 0, 100, 3));
+        checker.add(permit("b", 200, 100, 3));
+
+        assertThat(checker.violations()).anyMatch(v -> v.contains("granted by both a and b"));
+    }
+
+    @Test
+    void shouldFindASidecarWhoseReportedTokenGoesDown() {
+        checker.add(answer("c", 0, 5));
+        checker.add(answer("c", 100, 4));
+
+        assertThat(checker.violations()).singleElement().asString().isEqualTo("c reported token 5 then 4");
+    }
+
+    private static PermitChecker.Answer permit(String sidecar, long sentMillis, long validForMillis, long token) {
+        return new PermitChecker.Answer(sidecar, ms(sentMillis), ms(sentMillis + 1), "LEADER", true, token,
+                validForMillis);
+    }
+
+    private static PermitChecker.Answer answer(String sidecar, long sentMillis, long token) {
+        return new PermitChecker.Answer(sidecar, ms(sentMillis), ms(sentMillis + 1), "STANDBY", false, token, 0);
+    }
+
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+}

@@ -1,0 +1,368 @@
+package dev.schedlock.sidecar.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One real sidecar JVM, started from the shaded jar that Failsafe names in the system property
+ * {@code schedlock.sidecar.jar}. Its stdout and stderr are kept in memory and in
+ * {@code <dir>/<name>.stdout|.stderr}; the two listen addresses are parsed from its log (start it
+ * with {@code --control-address 127.0.0.1:0 --status-address 127.0.0.1:0}).
+ *
+ * <p>Signals go through {@code kill -<SIG> <pid>}, so a test can pause a sidecar (SIGSTOP) the way
+ * a GC pause or CPU starvation would. {@link #close()} always leaves no process behind: a stopped
+ * one is continued first, then killed.
+ */
+final class SidecarProcess implements AutoCloseable {
+
+    /** A small, fast-starting JVM: the sidecar needs no more, and a test starts many of them. */
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(45);
+    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
+    private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
+
+    /** An HTTP answer with the monotonic instants the request was sent and the answer received. */
+    record Reply(int status, HttpHeaders headers, String body, long sentNanos, long receivedNanos) {
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (HTTP " + status + "): " + body, e);
+            }
+        }
+    }
+
+    /** A one-shot command that ran to its end. */
+    record Finished(int exitCode, List<String> stdout, List<String> stderr) {
+
+        String out() {
+            return String.join("\n", stdout);
+        }
+
+        String err() {
+            return String.join("\n", stderr);
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out() + "\n--- stderr\n" + err();
+        }
+    }
+
+    private final String name;
+    private final Process process;
+    private final Output stdout;
+    private final Output stderr;
+    private final CompletableFuture<String> controlAddress = new CompletableFuture<>();
+    private final CompletableFuture<String> statusAddress = new CompletableFuture<>();
+    private volatile boolean paused;
+
+    private SidecarProcess(String name, Process process, Path dir) throws IOException {
+        this.name = name;
+        this.process = process;
+        this.stdout = new Output(process.getInputStream(), dir.resolve(name + ".stdout"), line -> { });
+        this.stderr = new Output(process.getErrorStream(), dir.resolve(name + ".stderr"), this::watchLog);
+        process.onExit().thenRun(() -> {
+            IllegalStateException exited = new IllegalStateException(describe() + " exited before it listened");
+            controlAddress.completeExceptionally(exited);
+            statusAddress.completeExceptionally(exited);
+        });
+    }
+
+    /** Starts {@code java -jar schedlock-sidecar.jar args…}; logs go to {@code dir}. */
+    static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
+        return start(name, dir, args, Map.of());
+    }
+
+    /** Starts it with {@code env} added to this JVM's environment (e.g. {@code SCHEDLOCK_STORE_PASSWORD}). */
+    static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().putAll(env);
+        return new SidecarProcess(name, builder.start(), dir);
+    }
+
+    /** Runs a one-shot command ({@code status}, {@code migrate}, a refused start…) to its end. */
+    static Finished run(String name, Path dir, List<String> args) throws IOException, InterruptedException {
+        return run(name, dir, args, Map.of());
+    }
+
+    static Finished run(String name, Path dir, List<String> args, Map<String, String> env)
+            throws IOException, InterruptedException {
+        try (SidecarProcess p = start(name, dir, args, env)) {
+            int exit = p.awaitExit(Duration.ofSeconds(60));
+            return new Finished(exit, p.stdout.awaitLines(), p.stderr.awaitLines());
+        }
+    }
+
+    private static List<String> command(List<String> args) {
+        String jar = System.getProperty("schedlock.sidecar.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("system property schedlock.sidecar.jar must name the shaded sidecar jar"
+                    + " (Failsafe sets it; run `./mvnw -pl sidecar verify`), not " + jar);
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(JVM_FLAGS);
+        command.add("-jar");
+        command.add(jar);
+        command.addAll(args);
+        return command;
+    }
+
+    private void watchLog(String line) {
+        complete(CONTROL.matcher(line), controlAddress);
+        complete(STATUS.matcher(line), statusAddress);
+    }
+
+    private static void complete(Matcher m, CompletableFuture<String> address) {
+        if (m.find()) {
+            address.complete(m.group(1));
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Waits until the control API listens (the last start-up step); fails with the log if it exits. */
+    SidecarProcess awaitListening() throws InterruptedException {
+        try {
+            controlAddress.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            statusAddress.get(1, TimeUnit.SECONDS);
+            return this;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError(name + " did not start listening within " + START_TIMEOUT.toSeconds() + "s: "
+                    + describe(), e);
+        }
+    }
+
+    /** Whether the control API listens yet; it starts only once the store is migrated. */
+    boolean isListening() {
+        return controlAddress.isDone() && !controlAddress.isCompletedExceptionally();
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the exit; fails if it has not exited within {@code timeout}. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + "s: " + describe());
+        }
+        return process.exitValue();
+    }
+
+    void kill9() throws IOException, InterruptedException {
+        signal("KILL");
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Pauses the whole JVM, as a long GC pause or a starved CPU would. */
+    void sigstop() throws IOException, InterruptedException {
+        paused = true;
+        signal("STOP");
+    }
+
+    void sigcont() throws IOException, InterruptedException {
+        signal("CONT");
+        paused = false;
+    }
+
+    /** Asks for a graceful stop: drain, release, exit 0. */
+    void sigterm() throws IOException, InterruptedException {
+        signal("TERM");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0 && process.isAlive()) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed: " + said);
+        }
+    }
+
+    /** Never leaves a process behind: continues a paused one (so it can die), then kills it. */
+    @Override
+    public void close() {
+        try {
+            if (paused && process.isAlive()) {
+                sigcont();
+            }
+        } catch (IOException e) {
+            // destroyForcibly below works on a stopped process too
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    List<String> stdoutLines() {
+        return stdout.lines();
+    }
+
+    List<String> stderrLines() {
+        return stderr.lines();
+    }
+
+    /** Name, pid, state and the end of the log, for failure messages. */
+    String describe() {
+        List<String> log = stderr.lines();
+        List<String> tail = log.subList(Math.max(0, log.size() - 25), log.size());
+        return name + " (pid " + process.pid() + (process.isAlive() ? "" : ", exited " + process.exitValue())
+                + ", log in " + stderr.file + ")\n  " + String.join("\n  ", tail);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    URI controlUri(String pathAndQuery) {
+        return URI.create("http://" + controlAddress.join() + pathAndQuery);
+    }
+
+    URI statusUri(String pathAndQuery) {
+        return URI.create("http://" + statusAddress.join() + pathAndQuery);
+    }
+
+    /** {@code GET /v1/lease} on the control API: asking for a permit, as the main container does. */
+    JsonNode lease() throws IOException, InterruptedException {
+        Reply reply = get("/v1/lease");
+        if (reply.status() != 200) {
+            throw new AssertionError(name + ": GET /v1/lease answered " + reply.status() + ": " + reply.body());
+        }
+        return reply.json();
+    }
+
+    Reply get(String pathAndQuery) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(controlUri(pathAndQuery)).GET());
+    }
+
+    Reply post(String pathAndQuery, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(controlUri(pathAndQuery))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Reply delete(String pathAndQuery) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(controlUri(pathAndQuery)).DELETE());
+    }
+
+    Reply statusGet(String pathAndQuery) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(statusUri(pathAndQuery)).GET());
+    }
+
+    /** Sends with the default timeout; the reply records when the request was sent. */
+    static Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        try {
+            return sendAsync(request.timeout(REQUEST_TIMEOUT)).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Sends without waiting (set a timeout on {@code request}); the reply records when it was sent. */
+    static CompletableFuture<Reply> sendAsync(HttpRequest.Builder request) {
+        long sent = System.nanoTime();
+        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenApply(response ->
+                new Reply(response.statusCode(), response.headers(), response.body(), sent, System.nanoTime()));
+    }
+
+    /** One stream of the process: pumped line by line into memory and a file. */
+    private static final class Output {
+        private final Path file;
+        private final List<String> lines = new ArrayList<>();
+        private final Thread pump;
+
+        Output(InputStream in, Path file, Consumer<String> onLine) throws IOException {
+            this.file = file;
+            Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+            this.pump = new Thread(() -> pump(in, out, onLine), "pump-" + file.getFileName());
+            this.pump.setDaemon(true);
+            this.pump.start();
+        }
+
+        private void pump(InputStream in, Writer out, Consumer<String> onLine) {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                 out) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(line);
+                    }
+                    out.write(line);
+                    out.write('\n');
+                    out.flush();
+                    onLine.accept(line);
+                }
+            } catch (IOException e) {
+                if (!"Stream closed".equals(e.getMessage())) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        List<String> lines() {
+            synchronized (lines) {
+                return List.copyOf(lines);
+            }
+        }
+
+        /** All lines, once the process closed the stream. */
+        List<String> awaitLines() throws InterruptedException {
+            pump.join(TimeUnit.SECONDS.toMillis(10));
+            return lines();
+        }
+    }
+}

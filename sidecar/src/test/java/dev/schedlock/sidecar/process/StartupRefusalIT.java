@@ -1,0 +1,110 @@
+package dev.schedlock.sidecar.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad start-up input: the sidecar exits 2 with one line on stderr that names the problem, and
+ * leaves the store as it found it (no lease taken, no file written).
+ */
+class StartupRefusalIT extends WithSidecars {
+
+    /** A line of the sidecar's own log (plain format), as opposed to the one error line. */
+    private static final Pattern LOG_LINE = Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\S+Z (DEBUG|INFO |WARN |ERROR) .*");
+
+    @Test
+    void shouldRefuseAnUnknownFlag() throws Exception {
+        SidecarProcess.Finished run = refuse(args("--no-such-flag", "1"));
+        assertThat(run.err()).contains("--no-such-flag");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseImpossibleTiming() throws Exception {
+        List<String> args = replace(args(), "--heartbeat-interval", "1s");
+        SidecarProcess.Finished run = refuse(args);
+        assertThat(run.err()).contains("ttl (2s)", "heartbeat-interval (1s)");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseANonLoopbackControlAddress() throws Exception {
+        SidecarProcess.Finished run = refuse(replace(args(), "--control-address", "0.0.0.0:0"));
+        assertThat(run.err()).contains("control-address", "0.0.0.0", "loopback");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAControlAddressThatDoesNotResolve() throws Exception {
+        SidecarProcess.Finished run = refuse(replace(args(), "--control-address", "no-such-host.invalid:0"));
+        assertThat(run.err()).contains("control-address", "no-such-host.invalid");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAControlPortInUseWithoutTakingTheLease() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SidecarProcess.Finished run = refuse(replace(args(), "--control-address",
+                    "127.0.0.1:" + taken.getLocalPort()));
+            assertThat(run.err()).contains("already in use", "127.0.0.1:" + taken.getLocalPort());
+        }
+        assertThat(sidecars.store().row("default")).as("lease row: the sidecar must not lead before it listens")
+                .isEmpty();
+        assertThat(sidecars.store().history()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAStoreFileThatIsNotADatabaseAndLeaveItAlone() throws Exception {
+        byte[] garbage = new byte[3000];
+        new Random(42).nextBytes(garbage);
+        Path file = sidecars.store().path();
+        Files.write(file, garbage);
+
+        SidecarProcess.Finished run = refuse(args());
+        assertThat(run.err()).contains(file.toString(), "not a SQLite database");
+        assertThat(Files.readAllBytes(file)).as("the store file after the refused start").isEqualTo(garbage);
+        assertThat(Files.exists(Path.of(file + "-wal"))).as("a -wal file").isFalse();
+        assertThat(Files.exists(Path.of(file + "-shm"))).as("a -shm file").isFalse();
+    }
+
+    private List<String> args(String... extra) {
+        return sidecars.runArgs("pod-a", extra);
+    }
+
+    /**
+     * Runs the sidecar, expects exit 2 and exactly one line on stderr that is not a log line: the
+     * error, starting with "schedlock: ". Log lines of the start-up steps that ran before the problem
+     * was found (status server, migration) may precede it, never a warning or a stack trace.
+     */
+    private SidecarProcess.Finished refuse(List<String> args) throws Exception {
+        SidecarProcess.Finished run = SidecarProcess.run("refused", dir, args);
+        System.out.println("refused start: " + run.err());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        List<String> errors = run.stderr().stream().filter(l -> !LOG_LINE.matcher(l).matches()).toList();
+        assertThat(errors).as("the error line(s) in " + run).singleElement().asString().startsWith("schedlock: ");
+        assertThat(run.stderr()).as("warnings in " + run).noneMatch(l -> l.contains(" WARN ") || l.contains(" ERROR "));
+        return run;
+    }
+
+    /** Nothing ran: no log line, and the store file was not even created. */
+    private void assertStoreUntouched() {
+        assertThat(sidecars.store().path()).doesNotExist();
+    }
+
+    private static List<String> replace(List<String> args, String option, String value) {
+        List<String> result = new ArrayList<>(args);
+        int at = result.indexOf(option);
+        assertThat(at).as(option + " in " + args).isNotNegative();
+        result.set(at + 1, value);
+        return result;
+    }
+}
