@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed {@code crds/} must be exactly what the build generates from the Java classes, so that
- * what users apply is what the operator understands.
+ * what users apply is what the operator understands; the chart's copy must be the same again.
  */
 class CrdDriftTest {
 
-    private static final String FIX = "run ./mvnw -pl operator -Pupdate-crds process-classes and commit crds/";
+    private static final String FIX = "run ./mvnw -pl operator -Pupdate-crds process-classes and commit crds/"
+            + " and charts/schedlock-operator/files/crds/";
 
     private final Path generated = Path.of(System.getProperty("schedlock.crds.generated", "target/crds"));
     private final Path committed = Path.of(System.getProperty("schedlock.crds.committed", "../crds"));
@@ -29,6 +30,19 @@ class CrdDriftTest {
             assertThat(Files.readString(committed.resolve(name)))
                     .as("crds/%s differs from the generated CRD: %s", name, FIX)
                     .isEqualTo(Files.readString(generated.resolve(name)));
+        }
+    }
+
+    /** The chart installs the CRD from its own copy, since Helm reads only files inside the chart. */
+    @Test
+    void chartsCopyShouldMatchCommittedCrds() throws IOException {
+        Path chartCopy = committed.resolveSibling("charts/schedlock-operator/files/crds");
+        List<String> names = yamlFiles(committed);
+        assertThat(yamlFiles(chartCopy)).as("files in %s (%s)", chartCopy, FIX).isEqualTo(names);
+        for (String name : names) {
+            assertThat(Files.readString(chartCopy.resolve(name)))
+                    .as("the chart's copy of %s differs from crds/: %s", name, FIX)
+                    .isEqualTo(Files.readString(committed.resolve(name)));
         }
     }
 
