@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One run of a documentation example (a shell script, a Python or Java program) as its own
@@ -66,6 +68,18 @@ final class ExampleProcess implements AutoCloseable {
         if (lines().stream().noneMatch(l -> l.contains(text))) {
             throw new AssertionError(name + " exited without printing '" + text + "':\n" + output());
         }
+    }
+
+    /** Waits until a line matches {@code pattern} and returns its first group. */
+    String awaitMatch(Pattern pattern) {
+        return await(name + " prints " + pattern).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                .until(() -> lines().stream().map(pattern::matcher).filter(Matcher::find)
+                        .map(m -> m.group(1)).findFirst(), found -> found.isPresent() || !process.isAlive())
+                .orElseThrow(() -> new AssertionError(name + " exited without printing " + pattern + ":\n" + output()));
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGTERM, as a container runtime or systemd sends it on stop. */
