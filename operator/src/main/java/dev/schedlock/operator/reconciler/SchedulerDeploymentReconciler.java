@@ -1,0 +1,200 @@
+package dev.schedlock.operator.reconciler;
+
+import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
+import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
+import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
+import dev.schedlock.operator.model.DeploymentModel;
+import dev.schedlock.operator.model.DesiredState;
+import dev.schedlock.operator.model.Labels;
+import dev.schedlock.operator.model.ModelContext;
+import dev.schedlock.operator.model.SidecarContainer;
+import dev.schedlock.operator.model.SpecValidator;
+import dev.schedlock.operator.model.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Thin reconciler: validate, apply the {@link DesiredState}, ask the sidecars who leads, write status.
+ * Every decision lives in {@code model/} or in {@link StatusUpdate}; this class only calls them in order.
+ */
+@ControllerConfiguration(name = SchedulerDeploymentReconciler.NAME)
+public final class SchedulerDeploymentReconciler implements Reconciler<SchedulerDeployment> {
+
+    public static final String NAME = "schedulerdeployment";
+    /** MDC key of the reconcile id; JOSDK adds resource.namespace and resource.name. */
+    public static final String MDC_RECONCILE = "reconcile";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerDeploymentReconciler.class);
+    private static final AtomicLong RECONCILE_IDS = new AtomicLong();
+    /** Failed attempts in a row before Ready turns False with the error. */
+    static final int FAILURES_BEFORE_NOT_READY = 3;
+
+    private final KubernetesClient client;
+    private final Supplier<ModelContext> capabilities;
+    private final ResourceApplier applier;
+    private final LeaderPoll leaderPoll;
+    private final PodRoles podRoles;
+    private final LeaderEvents events;
+    private final LeaderMemory leaders = new LeaderMemory();
+    private final Duration pollInterval;
+    private final Clock clock;
+
+    /**
+     * @param pollInterval how often the sidecars are asked who leads, besides reacting to events
+     */
+    public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
+                                         LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock) {
+        this.client = client;
+        this.capabilities = capabilities;
+        this.applier = new ResourceApplier(client);
+        this.leaderPoll = new LeaderPoll(leaseStatus, Duration.ofSeconds(3));
+        this.podRoles = new PodRoles(client);
+        this.events = new LeaderEvents(client);
+        this.pollInterval = pollInterval;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, SchedulerDeployment>> prepareEventSources(EventSourceContext<SchedulerDeployment> ctx) {
+        String managed = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+        return List.of(
+                owned(Deployment.class, managed, ctx),
+                owned(Service.class, managed, ctx),
+                owned(PodDisruptionBudget.class, managed, ctx),
+                owned(PersistentVolumeClaim.class, managed, ctx),
+                // Pods belong to ReplicaSets, not to us: find their resource by the annotation we put on them.
+                new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, SchedulerDeployment.class)
+                        .withLabelSelector(Labels.INSTANCE)
+                        .withSecondaryToPrimaryMapper(pod -> {
+                            String owner = pod.getMetadata().getAnnotations() == null ? null
+                                    : pod.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
+                            return owner == null ? Set.of()
+                                    : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
+                        })
+                        .build(), ctx));
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, SchedulerDeployment> owned(
+            Class<R> type, String labelSelector, EventSourceContext<SchedulerDeployment> ctx) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, SchedulerDeployment.class)
+                .withLabelSelector(labelSelector).build(), ctx);
+    }
+
+    @Override
+    public UpdateControl<SchedulerDeployment> reconcile(SchedulerDeployment sd, Context<SchedulerDeployment> ctx) {
+        MDC.put(MDC_RECONCILE, Long.toString(RECONCILE_IDS.incrementAndGet()));
+        try {
+            return reconcileLogged(sd, ctx);
+        } finally {
+            MDC.remove(MDC_RECONCILE);
+        }
+    }
+
+    private UpdateControl<SchedulerDeployment> reconcileLogged(SchedulerDeployment sd, Context<SchedulerDeployment> ctx) {
+        Instant now = clock.instant();
+        long generation = Optional.ofNullable(sd.getMetadata().getGeneration()).orElse(0L);
+        SchedulerDeploymentStatus old = sd.getStatus();
+
+        List<Problem> problems = SpecValidator.validate(sd.getSpec());
+        if (!problems.isEmpty()) {
+            // Nothing is applied: the pods keep running the last valid spec until the user fixes this one.
+            LOG.warn("invalid spec, objects left as they are: {}", problems);
+            return write(sd, old, StatusUpdate.invalid(old, generation, problems, now));
+        }
+
+        DesiredState desired = DesiredState.of(sd, capabilities.get());
+        try {
+            desired.leaseClaim().ifPresent(c -> applier.apply(c, ctx.getSecondaryResource(PersistentVolumeClaim.class)));
+            applier.apply(desired.statusService(), ctx.getSecondaryResource(Service.class));
+            applier.apply(desired.disruptionBudget(), ctx.getSecondaryResource(PodDisruptionBudget.class));
+            applier.apply(desired.deployment(), ctx.getSecondaryResource(Deployment.class));
+            desired.serviceMonitor().ifPresent(this::applyServiceMonitor);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 422 && e.getCode() != 400) {
+                throw e; // transient or unexpected: JOSDK retries with back-off
+            }
+            // The server's own words ("…containers[0].image: Required value"), without the request URL.
+            String reason = e.getStatus() != null && e.getStatus().getMessage() != null
+                    ? e.getStatus().getMessage() : e.getMessage();
+            LOG.warn("API server rejected an object: {}", reason);
+            return write(sd, old, StatusUpdate.rejected(old, generation,
+                    "the API server rejected an object built from this spec (check spec.template): " + reason, now))
+                    .rescheduleAfter(pollInterval);
+        }
+
+        List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
+        LeaderPoll.Result poll = leaderPoll.poll(pods, SidecarContainer.statusPort(sd));
+        podRoles.label(pods, poll.leader().map(LeaderPoll.PodReport::pod).orElse(null));
+        int wanted = Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DeploymentModel.DEFAULT_REPLICAS);
+        LeaderStatus before = leaders.previous(sd);
+        SchedulerDeploymentStatus next = StatusUpdate.observed(old, before, generation, wanted,
+                ctx.getSecondaryResource(Deployment.class), poll, now);
+        events.recordChange(sd, before, next.getLeader(), now);
+        leaders.remember(sd, next.getLeader());
+        return write(sd, old, next).rescheduleAfter(pollInterval);
+    }
+
+    private void applyServiceMonitor(GenericKubernetesResource monitor) {
+        applier.apply(monitor, Optional.ofNullable(client.resource(monitor).get()));
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<SchedulerDeployment> updateErrorStatus(SchedulerDeployment sd,
+                                                                           Context<SchedulerDeployment> ctx,
+                                                                           Exception e) {
+        int attempt = ctx.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
+        LOG.warn("reconcile failed (attempt {}), will retry: {}", attempt, e.toString(), e);
+        if (attempt < FAILURES_BEFORE_NOT_READY && !ctx.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false)) {
+            // A conflict or a blip of the API server: the retry will most likely pass; do not flap Ready.
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
+        SchedulerDeploymentStatus old = sd.getStatus();
+        SchedulerDeploymentStatus next = StatusUpdate.failed(old,
+                Optional.ofNullable(sd.getMetadata().getGeneration()).orElse(0L), e.toString(), clock.instant());
+        if (!StatusUpdate.differs(old, next)) {
+            return ErrorStatusUpdateControl.<SchedulerDeployment>noStatusUpdate();
+        }
+        sd.setStatus(next);
+        return ErrorStatusUpdateControl.patchStatus(sd);
+    }
+
+    /** Patches the status only when it says something new (not merely a later timestamp). */
+    private static UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
+                                                            SchedulerDeploymentStatus next) {
+        if (!StatusUpdate.differs(old, next)) {
+            return UpdateControl.noUpdate();
+        }
+        sd.setStatus(next);
+        return UpdateControl.patchStatus(sd);
+    }
+}

@@ -1,0 +1,238 @@
+package dev.schedlock.operator.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.extensions.CelExtensions;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import dev.schedlock.operator.TestResources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the committed CRD's schema defaults, patterns and CEL rules ({@code x-kubernetes-validations})
+ * on sample resources, as an API server would before storing them: the mock API server does neither,
+ * so without this the rules would only ever meet a real cluster. CEL-Java with the strings extension
+ * stands in for the API server's cel-go; the rules use nothing beyond that.
+ */
+class CrdValidationRulesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .addVar("self", SimpleType.DYN)
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+            .addLibraries(CelExtensions.strings())
+            .build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+            .addLibraries(CelExtensions.strings())
+            .build();
+
+    private static JsonNode schema;
+
+    @BeforeAll
+    static void loadCrd() throws IOException {
+        Path crd = Path.of(System.getProperty("schedlock.crds.committed", "../crds"))
+                .resolve("schedulerdeployments.schedlock.dev-v1.yml");
+        JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(crd));
+        schema = root.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
+    }
+
+    @Test
+    void shouldDescribeEveryField() {
+        List<String> undescribed = new ArrayList<>();
+        collectUndescribed(schema.path("properties"), "", undescribed);
+        assertThat(undescribed).as("fields without an OpenAPI description").isEmpty();
+    }
+
+    private static void collectUndescribed(JsonNode properties, String path, List<String> undescribed) {
+        for (Map.Entry<String, JsonNode> p : properties.properties()) {
+            String field = path.isEmpty() ? p.getKey() : path + "." + p.getKey();
+            if (!p.getValue().hasNonNull("description")) {
+                undescribed.add(field);
+            }
+            collectUndescribed(p.getValue().path("properties"), field, undescribed);
+            collectUndescribed(p.getValue().path("items").path("properties"), field + "[]", undescribed);
+        }
+    }
+
+    @Test
+    void shouldAcceptTheMinimalResourcesOfBothStores() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> { })).isEmpty();
+        assertThat(violations(TestResources.postgres("a"), spec -> { })).isEmpty();
+    }
+
+    @Test
+    void shouldAcceptGoDurationsThatAddUp() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of(
+                "ttl", "1m30s", "heartbeatInterval", "30s", "permitTtl", "1.5s", "retryInterval", "500ms"))))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRejectATtlBelowThreeHeartbeatsCountingTheDefaultHeartbeat() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of("ttl", "20s"))))
+                .singleElement().asString().contains("ttl must be at least 3 × heartbeatInterval");
+    }
+
+    @Test
+    void shouldRejectAPermitOrRetryNotBelowTheTtl() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of(
+                "permitTtl", "60s", "retryInterval", "2m"))))
+                .anySatisfy(v -> assertThat(v).contains("permitTtl must be below ttl"))
+                .anySatisfy(v -> assertThat(v).contains("retryInterval must be below ttl"))
+                .hasSize(2);
+    }
+
+    @Test
+    void shouldRejectDurationsCelCannotRead() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of("ttl", "7d"))))
+                .anySatisfy(v -> assertThat(v).contains("spec.lease.ttl").contains("pattern"));
+    }
+
+    @Test
+    void shouldRequireExactlyOneStore() throws Exception {
+        String message = "set exactly one of store.sqlite";
+        assertThat(violations(TestResources.sqlite("a"), spec -> store(spec).put("postgres",
+                Map.of("url", "jdbc:postgresql://db/x")))).singleElement().asString().contains(message);
+        assertThat(violations(TestResources.sqlite("a"), spec -> store(spec).remove("sqlite")))
+                .singleElement().asString().contains(message);
+    }
+
+    @Test
+    void shouldRejectAClaimAndAnExistingClaimTogetherAndPathsOutOfTheVolume() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> sqlite(spec).putAll(Map.of(
+                "volumeClaim", Map.of("size", "2Gi"), "existingClaim", "disk"))))
+                .singleElement().asString().contains("at most one of sqlite.volumeClaim and sqlite.existingClaim");
+        assertThat(violations(TestResources.sqlite("a"), spec -> sqlite(spec).put("path", "data/../../etc/x")))
+                .singleElement().asString().contains("remove '..'");
+    }
+
+    @Test
+    void shouldRejectEqualSidecarPorts() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> spec.put("sidecar",
+                Map.of("ports", Map.of("control", 8471L)))))
+                .singleElement().asString().contains("must differ");
+    }
+
+    /** Violations of the CRD's defaults-then-rules for {@code sd} after {@code edit} of its spec map. */
+    private static List<String> violations(SchedulerDeployment sd, Consumer<Map<String, Object>> edit)
+            throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) toCel(JSON.valueToTree(sd));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) doc.get("spec");
+        edit.accept(spec);
+        JsonNode withDefaults = JSON.valueToTree(doc);
+        applyDefaults(schema, withDefaults);
+        List<String> violations = new ArrayList<>();
+        check(schema, withDefaults, "", violations);
+        return violations;
+    }
+
+    /** Structural defaulting as the API server does it: missing properties that have a default get it. */
+    private static void applyDefaults(JsonNode schemaNode, JsonNode value) {
+        if (!value.isObject()) {
+            return;
+        }
+        for (Map.Entry<String, JsonNode> p : schemaNode.path("properties").properties()) {
+            if (!value.has(p.getKey()) && p.getValue().has("default")) {
+                ((ObjectNode) value).set(p.getKey(), p.getValue().get("default"));
+            }
+            if (value.has(p.getKey())) {
+                applyDefaults(p.getValue(), value.get(p.getKey()));
+            }
+        }
+    }
+
+    private static void check(JsonNode schemaNode, JsonNode value, String path, List<String> violations)
+            throws Exception {
+        if (schemaNode.has("pattern") && value.isTextual()
+                && !Pattern.compile(schemaNode.get("pattern").asText()).matcher(value.asText()).find()) {
+            violations.add(path + ": does not match pattern " + schemaNode.get("pattern").asText());
+        }
+        for (JsonNode rule : schemaNode.path("x-kubernetes-validations")) {
+            Object result;
+            try {
+                result = RUNTIME.createProgram(COMPILER.compile(rule.get("rule").asText()).getAst())
+                        .eval(Map.of("self", toCel(value)));
+            } catch (CelEvaluationException e) {
+                // The API server reports a rule that fails to evaluate (duration('7d')) as invalid too.
+                result = e;
+            }
+            if (!Boolean.TRUE.equals(result)) {
+                violations.add(path + ": " + rule.path("message").asText(rule.get("rule").asText()));
+            }
+        }
+        if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> p : schemaNode.path("properties").properties()) {
+                if (value.has(p.getKey())) {
+                    check(p.getValue(), value.get(p.getKey()), path.isEmpty() ? p.getKey() : path + "." + p.getKey(),
+                            violations);
+                }
+            }
+        }
+    }
+
+    /** JSON as CEL-Java takes it: maps, lists, strings, booleans, longs and doubles. */
+    private static Object toCel(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                if (!e.getValue().isNull()) { // an absent field, as the API server stores it
+                    map.put(e.getKey(), toCel(e.getValue()));
+                }
+            }
+            return map;
+        }
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>();
+            node.forEach(n -> list.add(toCel(n)));
+            return list;
+        }
+        if (node.isIntegralNumber()) {
+            return node.asLong();
+        }
+        if (node.isNumber()) {
+            return node.asDouble();
+        }
+        if (node.isBoolean()) {
+            return node.asBoolean();
+        }
+        return node.asText();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> child(Map<String, Object> parent, String key) {
+        return (Map<String, Object>) parent.computeIfAbsent(key, k -> new LinkedHashMap<>());
+    }
+
+    private static void lease(Map<String, Object> spec, Map<String, Object> fields) {
+        child(spec, "lease").putAll(fields);
+    }
+
+    private static Map<String, Object> store(Map<String, Object> spec) {
+        return child(spec, "store");
+    }
+
+    private static Map<String, Object> sqlite(Map<String, Object> spec) {
+        return child(store(spec), "sqlite");
+    }
+}

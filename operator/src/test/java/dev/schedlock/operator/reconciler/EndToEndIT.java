@@ -1,0 +1,183 @@
+package dev.schedlock.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+
+import dev.schedlock.operator.TestResources;
+import dev.schedlock.operator.api.v1alpha1.Condition;
+import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
+import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
+import dev.schedlock.operator.api.v1alpha1.PostgresStore;
+import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
+import dev.schedlock.operator.model.Labels;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator, in this JVM, against the mock API server, tracking REAL sidecar processes that a
+ * {@link PodSimulator} starts from the Deployment the operator wrote; both stores, short lease.
+ */
+class EndToEndIT {
+
+    private static final String NAME = "billing";
+
+    @TempDir
+    Path work;
+
+    private MockCluster k8s;
+    private PodSimulator pods;
+
+    @BeforeEach
+    void start() throws Exception {
+        Path jar = Path.of(System.getProperty("schedlock.sidecar.jar", "../sidecar/target/schedlock-sidecar.jar"));
+        assertThat(jar).as("the sidecar jar: build it first with ./mvnw -pl sidecar package -DskipTests").exists();
+        k8s = new MockCluster(new HttpLeaseStatusClient(Duration.ofSeconds(1)), Duration.ofMillis(300), "31");
+        pods = new PodSimulator(k8s.client, MockCluster.NAMESPACE, NAME, jar, work);
+    }
+
+    @AfterEach
+    void stop() {
+        pods.close();
+        k8s.close();
+    }
+
+    @Test
+    void shouldReportTheRealLeaderFollowItWhenKilledAndCleanUpOnDelete() throws Exception {
+        SchedulerDeployment sd = withShortLease(TestResources.sqlite(NAME));
+
+        LeaderStatus first = runAndKillTheLeader(sd);
+
+        // The sidecars write the signal file into the shared emptyDir, which the app reads.
+        Path signalFile = work.resolve("pods").resolve(first.getPod()).resolve("volumes/schedlock-run/lease.json");
+        assertThat(Files.readString(signalFile)).contains("\"fencingToken\":" + first.getFencingToken());
+
+        // Delete the resource: the owned objects go (garbage collector stand-in), then the pods.
+        k8s.client.resource(k8s.get(NAME)).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> k8s.get(NAME) == null);
+        k8s.collectGarbage();
+        pods.sync();
+        assertThat(k8s.ownedObjects()).isEmpty();
+        assertThat(pods.anyAlive()).isFalse();
+        assertThat(k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems()).isEmpty();
+    }
+
+    /**
+     * PostgreSQL (the local server of .ci/run, trust auth): the password still travels from the Secret
+     * through the mounted file, so a wrong wiring makes the sidecar fail at start.
+     */
+    @Test
+    void shouldTrackTheLeaderOnPostgresWithThePasswordFromASecret() throws Exception {
+        k8s.client.resource(new SecretBuilder().withNewMetadata().withName("db-credentials")
+                .withNamespace(MockCluster.NAMESPACE).endMetadata()
+                .addToData("pw", Base64.getEncoder().encodeToString("not-needed-with-trust-auth".getBytes(UTF_8)))
+                .build()).create();
+        SchedulerDeployment sd = withShortLease(TestResources.postgres(NAME));
+        PostgresStore pg = sd.getSpec().getStore().getPostgres();
+        pg.setUrl(env("SCHEDLOCK_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test"));
+        pg.setUser(env("SCHEDLOCK_TEST_PG_USER", "postgres"));
+        pg.setSchema("schedlock_operator_e2e");
+        sd.getSpec().getLease().setLockName("e2e-" + UUID.randomUUID()); // runs share the database
+
+        runAndKillTheLeader(sd);
+
+        Path passwordFile = work.resolve("pods").resolve(NAME + "-0").resolve("volumes/schedlock-store-password/password");
+        assertThat(Files.readString(passwordFile)).isEqualTo("not-needed-with-trust-auth");
+    }
+
+    /**
+     * Creates {@code sd}, lets two real sidecars elect a leader, checks status, labels and readiness,
+     * then kills the leader with -9 and waits for another pod (the standby or the replacement) to take
+     * over after the TTL with a higher token. Returns the first leader.
+     */
+    private LeaderStatus runAndKillTheLeader(SchedulerDeployment sd) throws Exception {
+        k8s.create(sd);
+        await().atMost(Duration.ofSeconds(20)).until(() -> k8s.deployment(NAME) != null);
+
+        LeaderStatus first = awaitLeader(null);
+        assertThat(pods.pods()).extracting(PodSimulator.SimPod::name).contains(first.getPod());
+        assertThat(first.getFencingToken()).isPositive();
+        assertThat(first.getHolderId()).startsWith(first.getPod() + "/");
+        syncing().untilAsserted(() -> {
+            assertThat(roles()).containsEntry(first.getPod(), "leader").containsValue("standby").hasSize(2);
+            assertThat(condition(Conditions.READY).getStatus()).isEqualTo("True");
+        });
+
+        pods.kill(first.getPod());
+        LeaderStatus second = awaitLeader(first.getPod());
+        assertThat(second.getFencingToken()).isGreaterThan(first.getFencingToken());
+        syncing().untilAsserted(() -> assertThat(roles()).containsEntry(second.getPod(), "leader").hasSize(2));
+        assertThat(k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems())
+                .extracting(Event::getReason).contains(LeaderEvents.REASON_ELECTED).hasSizeGreaterThanOrEqualTo(2);
+        return first;
+    }
+
+    /** TTL 3 s, so that a killed leader's lease expires quickly. */
+    private static SchedulerDeployment withShortLease(SchedulerDeployment sd) {
+        LeaseSpec lease = new LeaseSpec();
+        lease.setTtl("3s");
+        lease.setHeartbeatInterval("1s");
+        lease.setRetryInterval("500ms");
+        lease.setPermitTtl("1s");
+        sd.getSpec().setLease(lease);
+        return sd;
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value != null && !value.isBlank() ? value : fallback;
+    }
+
+    /** Waits, playing the controllers, until a pod other than {@code previous} leads. */
+    private LeaderStatus awaitLeader(String previous) {
+        syncing().until(() -> {
+            LeaderStatus leader = leader();
+            return leader != null && !leader.getPod().equals(previous);
+        });
+        return leader();
+    }
+
+    /** An await that runs the controllers' pass before each check. */
+    private ConditionFactory syncing() {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+                .pollInSameThread()
+                .conditionEvaluationListener(c -> sync());
+    }
+
+    private void sync() {
+        try {
+            pods.sync();
+        } catch (Exception e) {
+            throw new AssertionError("simulator pass failed", e);
+        }
+    }
+
+    private LeaderStatus leader() {
+        SchedulerDeployment sd = k8s.get(NAME);
+        return sd != null && sd.getStatus() != null ? sd.getStatus().getLeader() : null;
+    }
+
+    private Condition condition(String type) {
+        return Conditions.find(k8s.get(NAME).getStatus().getConditions(), type);
+    }
+
+    private Map<String, String> roles() {
+        return k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems().stream()
+                .filter(p -> p.getMetadata().getLabels().containsKey(Labels.ROLE))
+                .collect(Collectors.toMap((Pod p) -> p.getMetadata().getName(),
+                        p -> p.getMetadata().getLabels().get(Labels.ROLE)));
+    }
+}

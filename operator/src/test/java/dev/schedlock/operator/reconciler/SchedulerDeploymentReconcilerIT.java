@@ -1,0 +1,256 @@
+package dev.schedlock.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+import static org.awaitility.Awaitility.await;
+
+import dev.schedlock.operator.TestResources;
+import dev.schedlock.operator.api.v1alpha1.Condition;
+import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
+import dev.schedlock.operator.api.v1alpha1.PostgresStore;
+import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
+import dev.schedlock.operator.model.Labels;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator against the mock API server; the test plays the controllers and the sidecars. */
+class SchedulerDeploymentReconcilerIT {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final FakeLeaseStatus sidecars = new FakeLeaseStatus();
+    private MockCluster k8s;
+
+    @BeforeEach
+    void startOperator() throws Exception {
+        k8s = new MockCluster(sidecars, POLL, "31");
+    }
+
+    @AfterEach
+    void stopOperator() {
+        k8s.close();
+    }
+
+    @Test
+    void shouldCreateOwnedDeploymentServiceBudgetAndClaim() {
+        SchedulerDeployment sd = k8s.create(TestResources.sqlite("billing"));
+
+        eventually(20).untilAsserted(() -> assertThat(k8s.ownedObjects())
+                .extracting(HasMetadata::getKind, o -> o.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        tuple("Deployment", "billing"),
+                        tuple("Service", "billing-status"),
+                        tuple("PodDisruptionBudget", "billing"),
+                        tuple("PersistentVolumeClaim", "billing-lease")));
+        assertThat(k8s.ownedObjects()).allSatisfy(o -> assertThat(o.getMetadata().getOwnerReferences())
+                .singleElement().satisfies(ref -> {
+                    assertThat(ref.getUid()).isEqualTo(sd.getMetadata().getUid());
+                    assertThat(ref.getController()).isTrue();
+                }));
+        Deployment deployment = k8s.deployment("billing");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getInitContainers())
+                .as("Kubernetes 1.31: native sidecar").extracting("name").containsExactly("schedlock");
+
+        eventually(10).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getStatus()).isEqualTo("False");
+            assertThat(ready.getReason()).isEqualTo("PodsNotReady");
+            assertThat(k8s.get("billing").getStatus().getObservedGeneration()).isEqualTo(1L);
+        });
+    }
+
+    @Test
+    void shouldReportABadSpecAndLeaveTheRunningDeploymentAlone() {
+        k8s.create(TestResources.sqlite("billing"));
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        String before = k8s.deployment("billing").getMetadata().getResourceVersion();
+
+        SchedulerDeployment sd = k8s.get("billing");
+        LeaseSpec lease = new LeaseSpec();
+        lease.setTtl("20s");
+        sd.getSpec().setLease(lease);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getStatus()).isEqualTo("False");
+            assertThat(ready.getReason()).isEqualTo("InvalidSpec");
+            assertThat(ready.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s");
+        });
+        assertThat(k8s.deployment("billing").getMetadata().getResourceVersion()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldUpdateTheDeploymentWhenTheSpecChangesAndKeepOtherWritersAnnotations() {
+        k8s.create(TestResources.sqlite("billing"));
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        Deployment first = k8s.deployment("billing");
+        k8s.client.resource(first).edit(d -> {
+            d.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "1");
+            return d;
+        });
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().setReplicas(3);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getReplicas()).isEqualTo(3));
+        assertThat(k8s.deployment("billing").getMetadata().getAnnotations())
+                .containsEntry("deployment.kubernetes.io/revision", "1")
+                .containsKey(ResourceApplier.DESIRED_HASH)
+                .doesNotContainEntry(ResourceApplier.DESIRED_HASH,
+                        first.getMetadata().getAnnotations().get(ResourceApplier.DESIRED_HASH));
+    }
+
+    @Test
+    void shouldRetryAConflictingUpdateFromTheServersVersionWithoutFailingTheReconcile() {
+        k8s.create(TestResources.sqlite("billing"));
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        k8s.server.expect().put().withPath("/apis/apps/v1/namespaces/jobs/deployments/billing")
+                .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict")
+                        .withMessage("the object has been modified").build())
+                .once();
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().setReplicas(4);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getReplicas()).isEqualTo(4));
+        assertThat(condition(k8s.get("billing"), Conditions.READY).getReason()).isNotEqualTo("ReconcileFailed");
+    }
+
+    @Test
+    void shouldReportWhatTheApiServerRejectedInTheReadyCondition() {
+        String refusal = "Deployment.apps \"billing\" is invalid: spec.template.spec.containers[0].image: Required value";
+        k8s.server.expect().post().withPath("/apis/apps/v1/namespaces/jobs/deployments")
+                .andReturn(422, new StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid")
+                        .withMessage(refusal).build())
+                .always();
+
+        k8s.create(TestResources.sqlite("billing"));
+
+        eventually(20).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("RejectedByApiServer");
+            assertThat(ready.getMessage()).contains("check spec.template", "image: Required value");
+        });
+    }
+
+    @Test
+    void shouldNotCreateAnythingForAResourceThatIsBadFromTheStart() {
+        SchedulerDeployment bad = TestResources.sqlite("billing");
+        bad.getSpec().getStore().setPostgres(new PostgresStore());
+        k8s.create(bad);
+
+        eventually(20).untilAsserted(() -> assertThat(
+                condition(k8s.get("billing"), Conditions.READY).getMessage())
+                .contains("set exactly one of store.sqlite"));
+        assertThat(k8s.ownedObjects()).isEmpty();
+    }
+
+    @Test
+    void shouldTrackTheLeaderInStatusLabelsAndEvents() {
+        runTwoPodsLedByTheFirst(TestResources.postgres("billing"), 7);
+
+        eventually(10).untilAsserted(() -> {
+            SchedulerDeployment sd = k8s.get("billing");
+            assertThat(sd.getStatus().getLeader().getPod()).isEqualTo("billing-0");
+            assertThat(sd.getStatus().getLeader().getFencingToken()).isEqualTo(7L);
+            assertThat(condition(sd, Conditions.LEADER_ELECTED).getStatus()).isEqualTo("True");
+            assertThat(roles()).containsExactly("billing-0=leader", "billing-1=standby");
+        });
+
+        sidecars.standby("10.0.0.10", "billing-1", 8);
+        sidecars.leader("10.0.0.11", "billing-1", 8);
+
+        eventually(10).untilAsserted(() -> {
+            assertThat(k8s.get("billing").getStatus().getLeader().getPod()).isEqualTo("billing-1");
+            assertThat(roles()).containsExactly("billing-0=standby", "billing-1=leader");
+            assertThat(events()).extracting(Event::getMessage).containsExactlyInAnyOrder(
+                    "pod billing-0 holds the lease with fencing token 7",
+                    "pod billing-1 holds the lease with fencing token 8 (was billing-0, token 7)");
+        });
+    }
+
+    @Test
+    void shouldWriteNothingInTheSteadyState() throws Exception {
+        runTwoPodsLedByTheFirst(TestResources.sqlite("billing"), 1);
+        k8s.reportDeploymentReady("billing", 2, 2);
+        eventually(10).untilAsserted(() -> {
+            SchedulerDeployment sd = k8s.get("billing");
+            assertThat(condition(sd, Conditions.READY).getStatus()).isEqualTo("True");
+            assertThat(condition(sd, Conditions.LEADER_ELECTED).getStatus()).isEqualTo("True");
+            assertThat(roles()).containsExactly("billing-0=leader", "billing-1=standby");
+        });
+        Thread.sleep(POLL.toMillis() * 2); // let the reconciles triggered by our own writes finish
+        k8s.clearRecordedRequests();
+        int polledBefore = sidecars.fetches();
+
+        Thread.sleep(POLL.toMillis() * 10);
+
+        assertThat(sidecars.fetches() - polledBefore).as("sidecar polls: resyncs did happen")
+                .isGreaterThanOrEqualTo(2 * 5);
+        assertThat(k8s.recordedWrites()).as("writes to the API server in the steady state").isEmpty();
+        assertThat(events()).as("one leader, one event").hasSize(1);
+    }
+
+    @Test
+    void shouldCarryOwnerReferencesThatLetTheGarbageCollectorDeleteEverything() {
+        k8s.create(TestResources.sqlite("billing"));
+        k8s.create(TestResources.sqlite("reports"));
+        eventually(20).until(() -> k8s.ownedObjects().size() == 8);
+
+        k8s.client.resource(k8s.get("billing")).delete();
+        eventually(10).until(() -> k8s.get("billing") == null);
+
+        assertThat(k8s.collectGarbage()).isEqualTo(4);
+        assertThat(k8s.ownedObjects()).extracting(o -> o.getMetadata().getName())
+                .containsExactlyInAnyOrder("reports", "reports-status", "reports", "reports-lease");
+    }
+
+    /** Creates {@code sd}, waits for its Deployment, and plays two pods whose first one leads. */
+    private void runTwoPodsLedByTheFirst(SchedulerDeployment sd, long token) {
+        String name = sd.getMetadata().getName();
+        k8s.create(sd);
+        eventually(20).until(() -> k8s.deployment(name) != null);
+        Deployment deployment = k8s.deployment(name);
+        SimulatedPods.publish(k8s.client, deployment, 0, "10.0.0.10");
+        SimulatedPods.publish(k8s.client, deployment, 1, "10.0.0.11");
+        sidecars.leader("10.0.0.10", name + "-0", token);
+        sidecars.standby("10.0.0.11", name + "-0", token);
+    }
+
+    /** Awaits, retrying on assertion failures and on the NPEs of a status not written yet. */
+    private static ConditionFactory eventually(int seconds) {
+        return await().atMost(Duration.ofSeconds(seconds)).ignoreExceptions();
+    }
+
+    private List<String> roles() {
+        return k8s.client.pods().inNamespace(MockCluster.NAMESPACE).list().getItems().stream()
+                .map((Pod p) -> p.getMetadata().getName() + "=" + p.getMetadata().getLabels().get(Labels.ROLE))
+                .sorted().toList();
+    }
+
+    private List<Event> events() {
+        return k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems();
+    }
+
+    private static Condition condition(SchedulerDeployment sd, String type) {
+        assertThat(sd.getStatus()).as("status of %s", sd.getMetadata().getName()).isNotNull();
+        Condition c = Conditions.find(sd.getStatus().getConditions(), type);
+        assertThat(c).as("condition %s", type).isNotNull();
+        return c;
+    }
+}
