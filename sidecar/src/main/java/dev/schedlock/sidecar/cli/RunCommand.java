@@ -90,6 +90,12 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             startInterruption.started();
         }
+        if (options.exitOnceLeading) {
+            // Image build: exercise the paths a running sidecar takes so that their classes land
+            // in the class-data-sharing archive, then stop as on SIGTERM.
+            sidecar.exerciseOnceLeading();
+            stop.countDown();
+        }
         stop.await();
         sidecar.close();
         return 0;

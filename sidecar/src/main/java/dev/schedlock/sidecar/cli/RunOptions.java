@@ -94,6 +94,11 @@ public final class RunOptions {
                     + " Default: ${DEFAULT-VALUE}")
     Duration historyRetention;
 
+    @Option(names = "--exit-once-leading", hidden = true,
+            description = "Training run for the image's class-data-sharing archive: lead once, serve one request of"
+                    + " each kind to itself, release, exit 0.")
+    boolean exitOnceLeading;
+
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:SCHEDLOCK_LOG_FORMAT:-plain}",
             description = "plain or json. Env SCHEDLOCK_LOG_FORMAT. Default: ${DEFAULT-VALUE}")
     String logFormat;

@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
 public final class FootprintBench {
 
     private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
+    private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
 
     /** The flags the image uses (sidecar/Dockerfile), with MALLOC_ARENA_MAX=1 in the environment. */
     static final List<String> RECOMMENDED = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss256k",
@@ -44,10 +45,19 @@ public final class FootprintBench {
         String java = args.length > 1 ? args[1] : ProcessHandle.current().info().command().orElse("java");
         Duration idle = Duration.ofSeconds(args.length > 2 ? Integer.parseInt(args[2]) : 20);
         String jar = System.getProperty("schedlock.sidecar.jar", "sidecar/target/schedlock-sidecar.jar");
+        // Application class-data sharing: one training run writes an archive of the classes the
+        // sidecar loads (as the image build does), the measured runs map it.
+        Path archive = Files.createTempDirectory("schedlock-cds").resolve("sidecar.jsa");
+        List<String> training = new ArrayList<>(RECOMMENDED);
+        training.add("-XX:ArchiveClassesAtExit=" + archive);
+        measure(java, jar, training, Duration.ofSeconds(2));
+        List<String> withArchive = new ArrayList<>(RECOMMENDED);
+        withArchive.add("-XX:SharedArchiveFile=" + archive);
         List<List<String>> flagSets = List.of(
                 List.of(),
                 List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
-                RECOMMENDED);
+                RECOMMENDED,
+                withArchive);
         System.out.printf(Locale.ROOT, "## Sidecar footprint (%s, %d runs each, idle %ds before reading RSS)%n%n",
                 version(java), runs, idle.toSeconds());
         System.out.println("| JVM flags | start → leader (median, max) | idle leader RSS (median, max) |");
@@ -63,11 +73,15 @@ public final class FootprintBench {
             Arrays.sort(startNanos);
             Arrays.sort(rssKb);
             System.out.printf(Locale.ROOT, "| `%s` | %.2f s, %.2f s | %.1f MiB, %.1f MiB |%n",
-                    flags.isEmpty() ? "(defaults)" : (flags == RECOMMENDED ? "MALLOC_ARENA_MAX=1 " : "")
-                            + String.join(" ", flags),
+                    flags.isEmpty() ? "(defaults)" : (tuned(flags) ? "MALLOC_ARENA_MAX=1 " : "")
+                            + String.join(" ", flags).replace(archive.toString(), "sidecar.jsa"),
                     startNanos[runs / 2] / 1e9, startNanos[runs - 1] / 1e9,
                     rssKb[runs / 2] / 1024.0, rssKb[runs - 1] / 1024.0);
         }
+    }
+
+    private static boolean tuned(List<String> flags) {
+        return flags.containsAll(RECOMMENDED);
     }
 
     private static long[] measure(String java, String jar, List<String> flags, Duration idle) throws Exception {
@@ -80,14 +94,15 @@ public final class FootprintBench {
                 "--ttl", "10s", "--heartbeat-interval", "1s", "--permit-ttl", "2s"));
         long t0 = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        if (flags == RECOMMENDED) {
+        if (tuned(flags)) {
             // glibc's per-thread malloc arenas cost several MiB of RSS in a JVM for nothing here.
             builder.environment().put("MALLOC_ARENA_MAX", "1");
         }
         Process p = builder.start();
         try {
             CompletableFuture<String> address = new CompletableFuture<>();
-            Thread pump = new Thread(() -> pump(p, address));
+            CompletableFuture<String> status = new CompletableFuture<>();
+            Thread pump = new Thread(() -> pump(p, address, status));
             pump.setDaemon(true);
             pump.start();
             String control = address.get(30, TimeUnit.SECONDS);
@@ -102,7 +117,12 @@ public final class FootprintBench {
                 }
                 Thread.sleep(5); // benchmark polling, not a test wait
             }
+            // A scraped idle leader, as in production: Prometheus asks for /metrics now and then.
+            HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://" + status.get(30, TimeUnit.SECONDS)
+                    + "/metrics")).build();
+            http.send(scrape, HttpResponse.BodyHandlers.ofString());
             Thread.sleep(idle.toMillis()); // idle leader: renewing once a second
+            http.send(scrape, HttpResponse.BodyHandlers.ofString());
             long rss = rssKb(p.pid());
             return new long[] {leaderAt - t0, rss};
         } finally {
@@ -111,7 +131,7 @@ public final class FootprintBench {
         }
     }
 
-    private static void pump(Process p, CompletableFuture<String> address) {
+    private static void pump(Process p, CompletableFuture<String> address, CompletableFuture<String> status) {
         StringBuilder output = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -121,13 +141,18 @@ public final class FootprintBench {
                 if (m.find()) {
                     address.complete(m.group(1));
                 }
+                Matcher s = STATUS.matcher(line);
+                if (s.find()) {
+                    status.complete(s.group(1));
+                }
             }
         } catch (IOException e) {
             address.completeExceptionally(e);
         }
         // Output ended: the process is gone. Say why instead of timing out.
-        address.completeExceptionally(new IllegalStateException("sidecar exited before its control API listened:\n"
-                + output));
+        IllegalStateException gone = new IllegalStateException("sidecar exited before it listened:\n" + output);
+        address.completeExceptionally(gone);
+        status.completeExceptionally(gone);
     }
 
     private static long rssKb(long pid) throws IOException {

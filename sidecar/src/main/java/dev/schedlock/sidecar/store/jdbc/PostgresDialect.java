@@ -216,7 +216,14 @@ public final class PostgresDialect implements SqlDialect {
 
     @Override
     public String afterReleaseStatement() {
-        return "SELECT pg_notify('" + RELEASE_CHANNEL + "', ?)";
+        // The channel is database-wide: the payload names the schema too, so that locks of the
+        // same name in other schemas do not wake this one's candidates.
+        return "SELECT pg_notify('" + RELEASE_CHANNEL + "', '" + schema + "/' || ?)";
+    }
+
+    /** The payload a release of {@code lockName} in this schema sends on {@link #RELEASE_CHANNEL}. */
+    public String releasePayload(String lockName) {
+        return schema + "/" + lockName;
     }
 
     @Override

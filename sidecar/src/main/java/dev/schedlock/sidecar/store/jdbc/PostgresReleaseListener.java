@@ -58,7 +58,7 @@ public final class PostgresReleaseListener implements AutoCloseable {
                         continue;
                     }
                     for (PGNotification n : notifications) {
-                        if (lockName.equals(n.getParameter())) {
+                        if (dialect.releasePayload(lockName).equals(n.getParameter())) {
                             onRelease.run();
                         }
                     }

@@ -125,21 +125,33 @@ class PostgresLeaseStoreIT extends AbstractLeaseStoreContract {
             assertThat(notifications(listener, Duration.ofMillis(300))).as("before the release").isEmpty();
 
             release(store, ALICE, token);
-            assertThat(notifications(listener, Duration.ofSeconds(10))).containsExactly(LOCK);
+            assertThat(notifications(listener, Duration.ofSeconds(10))).containsExactly(schema + "/" + LOCK);
 
             acquire(store, BOB);
             assertThat(store.forceRelease(LOCK, "test")).isPresent();
-            assertThat(notifications(listener, Duration.ofSeconds(10))).containsExactly(LOCK);
+            assertThat(notifications(listener, Duration.ofSeconds(10))).containsExactly(schema + "/" + LOCK);
         }
     }
 
-    /** Payloads that arrived on the release channel within {@code wait} (at least one, if any come). */
-    private static List<String> notifications(Connection c, Duration wait) throws SQLException {
-        PGNotification[] received = c.unwrap(PGConnection.class).getNotifications((int) wait.toMillis());
+    /**
+     * Payloads for this test's schema that arrived on the release channel within {@code wait}.
+     * The channel is database-wide: other schemas' releases (other tests, other sidecars on the
+     * same server) arrive too and are ignored, as the sidecar's listener ignores them.
+     */
+    private List<String> notifications(Connection c, Duration wait) throws SQLException {
         List<String> payloads = new ArrayList<>();
-        if (received != null) {
+        long end = System.nanoTime() + wait.toNanos();
+        while (payloads.isEmpty()) {
+            long left = (end - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                break;
+            }
+            PGNotification[] received = c.unwrap(PGConnection.class).getNotifications((int) left);
+            if (received == null) {
+                continue;
+            }
             for (PGNotification n : received) {
-                if (n.getName().equals(PostgresDialect.RELEASE_CHANNEL)) {
+                if (n.getName().equals(PostgresDialect.RELEASE_CHANNEL) && n.getParameter().startsWith(schema + "/")) {
                     payloads.add(n.getParameter());
                 }
             }
