@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * command line and environment they give (through the image's ENTRYPOINT where there is an image),
  * and starts each app as written (the Python client example). Only what cannot be the same on one
  * machine is changed: mount targets become directories of the test, and listen addresses become
- * free loopback ports, because the replicas here share one network namespace.
+ * free loopback ports, because the replicas here share one network namespace. (The image's
+ * class-data-sharing archive is made at image build; without it the JVM simply runs without one.)
  *
  * <p>Each test checks the claim its example makes: two replicas on one SQLite file, one of which
  * runs the jobs.
