@@ -37,8 +37,11 @@ import java.util.regex.Pattern;
  * <p>Signals go through {@code kill -<SIG> <pid>}, so a test can pause a sidecar (SIGSTOP) the way
  * a GC pause or CPU starvation would. {@link #close()} always leaves no process behind: a stopped
  * one is continued first, then killed.
+ *
+ * <p>Public for the tests of the documentation's examples ({@code ..examples}), which run their
+ * clients against it.
  */
-final class SidecarProcess implements AutoCloseable {
+public final class SidecarProcess implements AutoCloseable {
 
     /** A small, fast-starting JVM: the sidecar needs no more, and a test starts many of them. */
     static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
@@ -51,9 +54,9 @@ final class SidecarProcess implements AutoCloseable {
     private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
 
     /** An HTTP answer with the monotonic instants the request was sent and the answer received. */
-    record Reply(int status, HttpHeaders headers, String body, long sentNanos, long receivedNanos) {
+    public record Reply(int status, HttpHeaders headers, String body, long sentNanos, long receivedNanos) {
 
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -100,7 +103,7 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** Starts {@code java -jar schedlock-sidecar.jar args…}; logs go to {@code dir}. */
-    static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
+    public static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
         return start(name, dir, args, Map.of());
     }
 
@@ -154,7 +157,7 @@ final class SidecarProcess implements AutoCloseable {
     // ------------------------------------------------------------------ lifecycle
 
     /** Waits until the control API listens (the last start-up step); fails with the log if it exits. */
-    SidecarProcess awaitListening() throws InterruptedException {
+    public SidecarProcess awaitListening() throws InterruptedException {
         try {
             controlAddress.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             statusAddress.get(1, TimeUnit.SECONDS);
@@ -251,7 +254,7 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** Name, pid, state and the end of the log, for failure messages. */
-    String describe() {
+    public String describe() {
         List<String> log = stderr.lines();
         List<String> tail = log.subList(Math.max(0, log.size() - 25), log.size());
         return name + " (pid " + process.pid() + (process.isAlive() ? "" : ", exited " + process.exitValue())
@@ -265,7 +268,7 @@ final class SidecarProcess implements AutoCloseable {
 
     // ------------------------------------------------------------------ HTTP
 
-    URI controlUri(String pathAndQuery) {
+    public URI controlUri(String pathAndQuery) {
         return URI.create("http://" + controlAddress.join() + pathAndQuery);
     }
 
@@ -274,7 +277,7 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** {@code GET /v1/lease} on the control API: asking for a permit, as the main container does. */
-    JsonNode lease() throws IOException, InterruptedException {
+    public JsonNode lease() throws IOException, InterruptedException {
         Reply reply = get("/v1/lease");
         if (reply.status() != 200) {
             throw new AssertionError(name + ": GET /v1/lease answered " + reply.status() + ": " + reply.body());
@@ -282,17 +285,17 @@ final class SidecarProcess implements AutoCloseable {
         return reply.json();
     }
 
-    Reply get(String pathAndQuery) throws IOException, InterruptedException {
+    public Reply get(String pathAndQuery) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(controlUri(pathAndQuery)).GET());
     }
 
-    Reply post(String pathAndQuery, String json) throws IOException, InterruptedException {
+    public Reply post(String pathAndQuery, String json) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(controlUri(pathAndQuery))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Reply delete(String pathAndQuery) throws IOException, InterruptedException {
+    public Reply delete(String pathAndQuery) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(controlUri(pathAndQuery)).DELETE());
     }
 

@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs the committed CRD's schema defaults, patterns and CEL rules ({@code x-kubernetes-validations})
@@ -77,6 +79,16 @@ class CrdValidationRulesTest {
     void shouldAcceptTheMinimalResourcesOfBothStores() throws Exception {
         assertThat(violations(TestResources.sqlite("a"), spec -> { })).isEmpty();
         assertThat(violations(TestResources.postgres("a"), spec -> { })).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scheduler-sqlite.yaml", "scheduler-postgres.yaml"})
+    void shouldAcceptTheDocumentationsExamples(String file) throws Exception {
+        Path example = Path.of(System.getProperty("schedlock.examples.dir", "../docs/examples"))
+                .resolve("kubernetes").resolve(file);
+        SchedulerDeployment sd = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(example),
+                SchedulerDeployment.class);
+        assertThat(violations(sd, spec -> { })).isEmpty();
     }
 
     @Test
