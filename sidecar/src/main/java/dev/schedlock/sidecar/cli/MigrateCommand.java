@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
 final class MigrateCommand extends StoreCommand {
 
     @Override
+    boolean createsStore() {
+        return true;
+    }
+
+    @Override
     int run(LeaseStore leaseStore) {
         int before = leaseStore.schemaVersion();
         leaseStore.migrate();

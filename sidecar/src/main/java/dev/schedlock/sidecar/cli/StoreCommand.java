@@ -23,6 +23,13 @@ abstract class StoreCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        String missing = missingSqliteFile();
+        if (missing != null && !createsStore()) {
+            // Opening would create an empty file where the operator expected a database.
+            err().println("schedlock: no SQLite database at " + missing + ": check --store (or SCHEDLOCK_STORE);"
+                    + " nothing was created");
+            return SidecarMain.EXIT_USAGE;
+        }
         LeaseStore leaseStore;
         try {
             leaseStore = LeaseStores.open(store.settings(ONE_SHOT_TIMEOUT));
@@ -36,6 +43,27 @@ abstract class StoreCommand implements Callable<Integer> {
             err().println("schedlock: " + e.getMessage());
             return e.kind().isTransient() ? SidecarMain.EXIT_STORE : SidecarMain.EXIT_USAGE;
         }
+    }
+
+    /** True for commands that may create the database ({@code migrate}). */
+    boolean createsStore() {
+        return false;
+    }
+
+    private String missingSqliteFile() {
+        String url = store.url.trim();
+        if (!url.startsWith("jdbc:sqlite:")) {
+            return null;
+        }
+        String path = url.substring("jdbc:sqlite:".length());
+        if (path.startsWith("file:")) {
+            path = path.substring("file:".length());
+        }
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        return path.isBlank() || java.nio.file.Files.exists(java.nio.file.Path.of(path)) ? null : path;
     }
 
     /** Does the work; returns the exit code. */

@@ -28,6 +28,16 @@ class CliCommandsIT extends WithSidecars {
     }
 
     @Test
+    void shouldRefuseToReadAStoreFileThatDoesNotExistWithoutCreatingIt() throws Exception {
+        for (String command : List.of("status", "history", "release")) {
+            SidecarProcess.Finished run = cli(command);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+            assertThat(run.err()).contains("no SQLite database at " + sidecars.store().path(), "nothing was created");
+            assertThat(sidecars.store().path()).as(command + " must not create the file").doesNotExist();
+        }
+    }
+
+    @Test
     void shouldShowTheHolderTokenAndHeartbeatAndLaterTheExpiryOfAKilledLeader() throws Exception {
         SidecarProcess leader = sidecars.start("pod-a");
         sidecars.awaitLeader(List.of(leader));
