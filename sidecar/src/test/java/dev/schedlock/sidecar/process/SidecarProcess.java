@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * a GC pause or CPU starvation would. {@link #close()} always leaves no process behind: a stopped
  * one is continued first, then killed.
  */
-final class SidecarProcess implements AutoCloseable {
+public final class SidecarProcess implements AutoCloseable {
 
     /** A small, fast-starting JVM: the sidecar needs no more, and a test starts many of them. */
     static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
@@ -51,9 +51,9 @@ final class SidecarProcess implements AutoCloseable {
     private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
 
     /** An HTTP answer with the monotonic instants the request was sent and the answer received. */
-    record Reply(int status, HttpHeaders headers, String body, long sentNanos, long receivedNanos) {
+    public record Reply(int status, HttpHeaders headers, String body, long sentNanos, long receivedNanos) {
 
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -100,12 +100,12 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** Starts {@code java -jar schedlock-sidecar.jar args…}; logs go to {@code dir}. */
-    static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
+    public static SidecarProcess start(String name, Path dir, List<String> args) throws IOException {
         return start(name, dir, args, Map.of());
     }
 
     /** Starts it with {@code env} added to this JVM's environment (e.g. {@code SCHEDLOCK_STORE_PASSWORD}). */
-    static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
+    public static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command(args));
         builder.environment().putAll(env);
         return new SidecarProcess(name, builder.start(), dir);
@@ -154,7 +154,7 @@ final class SidecarProcess implements AutoCloseable {
     // ------------------------------------------------------------------ lifecycle
 
     /** Waits until the control API listens (the last start-up step); fails with the log if it exits. */
-    SidecarProcess awaitListening() throws InterruptedException {
+    public SidecarProcess awaitListening() throws InterruptedException {
         try {
             controlAddress.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             statusAddress.get(1, TimeUnit.SECONDS);
@@ -166,48 +166,48 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** Whether the control API listens yet; it starts only once the store is migrated. */
-    boolean isListening() {
+    public boolean isListening() {
         return controlAddress.isDone() && !controlAddress.isCompletedExceptionally();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Waits for the exit; fails if it has not exited within {@code timeout}. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + "s: " + describe());
         }
         return process.exitValue();
     }
 
-    void kill9() throws IOException, InterruptedException {
+    public void kill9() throws IOException, InterruptedException {
         signal("KILL");
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Pauses the whole JVM, as a long GC pause or a starved CPU would. */
-    void sigstop() throws IOException, InterruptedException {
+    public void sigstop() throws IOException, InterruptedException {
         paused = true;
         signal("STOP");
     }
 
-    void sigcont() throws IOException, InterruptedException {
+    public void sigcont() throws IOException, InterruptedException {
         signal("CONT");
         paused = false;
     }
 
     /** Asks for a graceful stop: drain, release, exit 0. */
-    void sigterm() throws IOException, InterruptedException {
+    public void sigterm() throws IOException, InterruptedException {
         signal("TERM");
     }
 
@@ -246,12 +246,12 @@ final class SidecarProcess implements AutoCloseable {
         return stdout.lines();
     }
 
-    List<String> stderrLines() {
+    public List<String> stderrLines() {
         return stderr.lines();
     }
 
     /** Name, pid, state and the end of the log, for failure messages. */
-    String describe() {
+    public String describe() {
         List<String> log = stderr.lines();
         List<String> tail = log.subList(Math.max(0, log.size() - 25), log.size());
         return name + " (pid " + process.pid() + (process.isAlive() ? "" : ", exited " + process.exitValue())
@@ -282,7 +282,7 @@ final class SidecarProcess implements AutoCloseable {
         return reply.json();
     }
 
-    Reply get(String pathAndQuery) throws IOException, InterruptedException {
+    public Reply get(String pathAndQuery) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(controlUri(pathAndQuery)).GET());
     }
 
