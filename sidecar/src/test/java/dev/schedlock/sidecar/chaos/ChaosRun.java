@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The chaos harness: {@code sidecars} real sidecar processes on one store, a {@link PermitChecker}
@@ -126,6 +127,7 @@ public final class ChaosRun {
         log.println("chaos: " + settings + ", up to " + settings.targetTransitions() + " transitions or "
                 + settings.maxDuration() + "; logs in " + dir);
         if (settings.postgres()) {
+            awaitServer();
             PostgresServer.assumeControllable();
             preparePostgres();
         }
@@ -319,6 +321,14 @@ public final class ChaosRun {
     /** Acquisitions (free or taken over) so far: each one is a leader transition with a new token. */
     private Optional<Integer> transitions() {
         return history().map(ChaosReport::transitions);
+    }
+
+    /** The server is shared: another test run may be restarting it just now. Waits a little for it. */
+    private static void awaitServer() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!PostgresServer.accepting() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(500); // another process's restart
+        }
     }
 
     private void preparePostgres() {

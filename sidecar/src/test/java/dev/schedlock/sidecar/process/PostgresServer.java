@@ -81,7 +81,7 @@ public final class PostgresServer {
         }
     }
 
-    static boolean accepting() {
+    public static boolean accepting() {
         Properties props = new Properties();
         props.setProperty("user", LocalPostgres.USER);
         props.setProperty("connectTimeout", "2");
