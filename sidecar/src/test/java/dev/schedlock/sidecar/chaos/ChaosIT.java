@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -29,7 +30,8 @@ class ChaosIT {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldNeverOverlapPermitsNorLowerTokensUnderRandomFaults(String store, String policy) throws Exception {
         long seed = Long.getLong("chaos.seed", System.nanoTime());
-        ChaosReport report = ChaosRun.run(new ChaosRun.Settings(store, policy, DURATION, Integer.MAX_VALUE, seed, 3),
+        ChaosReport report = ChaosRun.run(new ChaosRun.Settings(store, policy, DURATION, Integer.MAX_VALUE, seed, 3,
+                Set.of()),
                 dir, System.out);
         System.out.println(report.markdown());
 

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,7 +44,7 @@ public final class ChaosRun {
     private static final Duration LEADER_PATIENCE = Duration.ofSeconds(30);
 
     /** What the injector can do. */
-    enum Fault {
+    public enum Fault {
         KILL9("kill -9, restart"), SIGSTOP("SIGSTOP > TTL, SIGCONT"), SIGTERM("SIGTERM, restart"),
         DB_RESTART("database restart"), BACKEND_TERMINATE("backends terminated");
 
@@ -56,7 +57,7 @@ public final class ChaosRun {
 
     /** One chaos run's parameters. {@code store}: sqlite or postgresql; {@code policy}: store-clock or observed. */
     public record Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
-                           int sidecars) {
+                           int sidecars, Set<Fault> without) {
 
         public Settings {
             if (!store.equals("sqlite") && !store.equals("postgresql")) {
@@ -72,13 +73,15 @@ public final class ChaosRun {
         }
 
         List<Fault> faults() {
-            return postgres() ? List.of(Fault.values())
+            List<Fault> possible = postgres() ? List.of(Fault.values())
                     : List.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM);
+            return possible.stream().filter(f -> !without.contains(f)).toList();
         }
 
         @Override
         public String toString() {
-            return store + ", " + policy + ", " + sidecars + " sidecars, seed " + seed;
+            return store + ", " + policy + ", " + sidecars + " sidecars, seed " + seed
+                    + (without.isEmpty() ? "" : ", without " + without);
         }
     }
 
@@ -212,11 +215,26 @@ public final class ChaosRun {
                 }
                 slots[slot] = launch(slot);
             }
-            case DB_RESTART -> PostgresServer.restart();
-            case BACKEND_TERMINATE -> LocalPostgres.rows(null, "WITH chosen AS MATERIALIZED (SELECT pid FROM"
-                    + " pg_stat_activity WHERE usename = ?) SELECT pid FROM chosen WHERE pg_terminate_backend(pid)",
-                    role);
+            case DB_RESTART, BACKEND_TERMINATE -> injectIntoDatabase(fault);
             default -> throw new IllegalStateException(fault.name());
+        }
+    }
+
+    /**
+     * The server is shared with other test runs, which may restart it too: a database fault that
+     * finds it down is an incident of the run, not its end.
+     */
+    private void injectIntoDatabase(Fault fault) throws IOException, InterruptedException {
+        try {
+            if (fault == Fault.DB_RESTART) {
+                PostgresServer.restart();
+            } else {
+                LocalPostgres.rows(null, "WITH chosen AS MATERIALIZED (SELECT pid FROM pg_stat_activity"
+                        + " WHERE usename = ?) SELECT pid FROM chosen WHERE pg_terminate_backend(pid)", role);
+            }
+        } catch (IllegalStateException e) {
+            incidents.add(String.format(Locale.ROOT, "%.1fs: %s failed: %s", seconds(), fault.label,
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         }
     }
 
