@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -32,21 +33,21 @@ import java.util.function.Predicate;
  * </ul>
  * At most one request per sidecar is in flight, so a paused sidecar does not slow the others.
  */
-final class PermitChecker implements AutoCloseable {
+public final class PermitChecker implements AutoCloseable {
 
     /** How often each sidecar is asked; a busy main container asks about as often. */
     private static final long PACE_MILLIS = 20;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
 
     /** One answer of one sidecar. */
-    record Answer(String sidecar, long sentNanos, long receivedNanos, String state, boolean leader,
+    public record Answer(String sidecar, long sentNanos, long receivedNanos, String state, boolean leader,
                   long fencingToken, long validForMillis) {
 
-        boolean isPermit() {
+        public boolean isPermit() {
             return validForMillis > 0;
         }
 
-        long permitEndNanos() {
+        public long permitEndNanos() {
             return sentNanos + TimeUnit.MILLISECONDS.toNanos(validForMillis);
         }
     }
@@ -62,16 +63,21 @@ final class PermitChecker implements AutoCloseable {
 
     /** A checker that does not poll yet; {@link #add} feeds it answers (the checker's own test). */
     PermitChecker(List<SidecarProcess> sidecars) {
-        this.sidecars = List.copyOf(sidecars);
+        this.sidecars = new CopyOnWriteArrayList<>(sidecars);
         this.loop = new Thread(this::pollLoop, "permit-checker");
         this.loop.setDaemon(true);
     }
 
     /** Starts polling every one of {@code sidecars} at once. */
-    static PermitChecker watching(List<SidecarProcess> sidecars) {
+    public static PermitChecker watching(List<SidecarProcess> sidecars) {
         PermitChecker checker = new PermitChecker(sidecars);
         checker.loop.start();
         return checker;
+    }
+
+    /** Polls {@code p} too from now on, e.g. a sidecar started in place of a killed one. */
+    public void watch(SidecarProcess p) {
+        sidecars.add(p);
     }
 
     private void pollLoop() {
@@ -149,7 +155,7 @@ final class PermitChecker implements AutoCloseable {
         }
     }
 
-    List<Answer> permits() {
+    public List<Answer> permits() {
         return answers().stream().filter(Answer::isPermit).toList();
     }
 
@@ -161,7 +167,7 @@ final class PermitChecker implements AutoCloseable {
     }
 
     /** Overlapping permits, token regressions and malformed answers; empty when the contract held. */
-    List<String> violations() {
+    public List<String> violations() {
         List<String> problems = new ArrayList<>();
         synchronized (answers) {
             problems.addAll(badAnswers);
@@ -232,7 +238,7 @@ final class PermitChecker implements AutoCloseable {
     }
 
     /** Counts for the test's log line. */
-    String summary() {
+    public String summary() {
         List<Answer> all = answers();
         Map<String, Long> permitsBySidecar = new LinkedHashMap<>();
         for (Answer a : all) {

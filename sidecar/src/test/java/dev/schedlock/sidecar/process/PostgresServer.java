@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * They share the server with every other test, so {@link #ensureRunning()} must end every test
  * that stops it. Skips (with the reason) where the server cannot be controlled from here.
  */
-final class PostgresServer {
+public final class PostgresServer {
 
     private static final AtomicBoolean AT_EXIT = new AtomicBoolean();
 
@@ -30,7 +30,7 @@ final class PostgresServer {
     }
 
     /** Skips the test unless the server is the local cluster and this user may stop and start it. */
-    static void assumeControllable() throws IOException, InterruptedException {
+    public static void assumeControllable() throws IOException, InterruptedException {
         assumeTrue(LocalPostgres.URL.startsWith("jdbc:postgresql://127.0.0.1:5432/")
                 || LocalPostgres.URL.startsWith("jdbc:postgresql://localhost:5432/"),
                 "the fault tests stop and start the local cluster; SCHEDLOCK_TEST_PG_URL points elsewhere");
@@ -68,20 +68,20 @@ final class PostgresServer {
         awaitAccepting();
     }
 
-    static void restart() throws IOException, InterruptedException {
+    public static void restart() throws IOException, InterruptedException {
         check("restart", run("restart"));
         awaitAccepting();
     }
 
     /** Starts the server unless it accepts connections; waits until it does. For every fault test's end. */
-    static void ensureRunning() throws IOException, InterruptedException {
+    public static void ensureRunning() throws IOException, InterruptedException {
         if (!accepting()) {
             run("start");
             awaitAccepting();
         }
     }
 
-    static boolean accepting() {
+    public static boolean accepting() {
         Properties props = new Properties();
         props.setProperty("user", LocalPostgres.USER);
         props.setProperty("connectTimeout", "2");

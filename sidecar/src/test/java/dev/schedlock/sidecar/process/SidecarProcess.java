@@ -108,7 +108,7 @@ public final class SidecarProcess implements AutoCloseable {
     }
 
     /** Starts it with {@code env} added to this JVM's environment (e.g. {@code SCHEDLOCK_STORE_PASSWORD}). */
-    static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
+    public static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command(args));
         builder.environment().putAll(env);
         return new SidecarProcess(name, builder.start(), dir);
@@ -169,48 +169,48 @@ public final class SidecarProcess implements AutoCloseable {
     }
 
     /** Whether the control API listens yet; it starts only once the store is migrated. */
-    boolean isListening() {
+    public boolean isListening() {
         return controlAddress.isDone() && !controlAddress.isCompletedExceptionally();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Waits for the exit; fails if it has not exited within {@code timeout}. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + "s: " + describe());
         }
         return process.exitValue();
     }
 
-    void kill9() throws IOException, InterruptedException {
+    public void kill9() throws IOException, InterruptedException {
         signal("KILL");
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Pauses the whole JVM, as a long GC pause or a starved CPU would. */
-    void sigstop() throws IOException, InterruptedException {
+    public void sigstop() throws IOException, InterruptedException {
         paused = true;
         signal("STOP");
     }
 
-    void sigcont() throws IOException, InterruptedException {
+    public void sigcont() throws IOException, InterruptedException {
         signal("CONT");
         paused = false;
     }
 
     /** Asks for a graceful stop: drain, release, exit 0. */
-    void sigterm() throws IOException, InterruptedException {
+    public void sigterm() throws IOException, InterruptedException {
         signal("TERM");
     }
 
@@ -249,7 +249,7 @@ public final class SidecarProcess implements AutoCloseable {
         return stdout.lines();
     }
 
-    List<String> stderrLines() {
+    public List<String> stderrLines() {
         return stderr.lines();
     }
 

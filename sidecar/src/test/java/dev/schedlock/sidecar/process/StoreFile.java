@@ -15,7 +15,7 @@ import org.sqlite.SQLiteConfig;
  * would look with {@code sqlite3}: the tests check the sidecars' answers against the file itself,
  * not against the sidecar's own store code.
  */
-final class StoreFile {
+public final class StoreFile {
 
     /** The {@code scheduler_lock} row; times in milliseconds on the store's (this host's) clock. */
     record Row(String holderId, String holderPod, long fencingToken, long acquiredAtMs, long heartbeatAtMs,
@@ -23,12 +23,12 @@ final class StoreFile {
     }
 
     /** One {@code scheduler_lock_history} row. */
-    record Transition(String kind, String holderPod, long fencingToken, long atMs) {
+    public record Transition(String kind, String holderPod, long fencingToken, long atMs) {
     }
 
     private final Path file;
 
-    StoreFile(Path file) {
+    public StoreFile(Path file) {
         this.file = file;
     }
 
@@ -36,7 +36,7 @@ final class StoreFile {
         return file;
     }
 
-    String url() {
+    public String url() {
         return "jdbc:sqlite:" + file;
     }
 
@@ -51,7 +51,7 @@ final class StoreFile {
     }
 
     /** Transitions of the lock, oldest first. */
-    List<Transition> history() {
+    public List<Transition> history() {
         return query("SELECT kind, holder_pod, fencing_token, at_ms FROM scheduler_lock_history"
                 + " WHERE lock_name = ? ORDER BY id",
                 rs -> new Transition(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)), "default");

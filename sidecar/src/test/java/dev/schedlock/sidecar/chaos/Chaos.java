@@ -1,0 +1,44 @@
+package dev.schedlock.sidecar.chaos;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The long chaos run (the {@code chaos} profile), e.g.
+ * {@code ./mvnw -B -ntp -pl sidecar -Pchaos verify -Dchaos.args="sqlite store-clock 1000 60"}:
+ * store, takeover policy, target transitions, longest run in minutes, and optionally a seed, the
+ * number of sidecars and the faults to leave out (comma-separated, e.g. {@code DB_RESTART}).
+ * Prints a Markdown summary for docs/benchmarks.md; exits with 1 if the contract did not hold.
+ */
+public final class Chaos {
+
+    private Chaos() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: Chaos <sqlite|postgresql> <store-clock|observed> [transitions=1000]"
+                    + " [minutes=60] [seed] [sidecars=3] [faults left out, e.g. DB_RESTART]");
+            System.exit(2);
+        }
+        int transitions = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        long minutes = args.length > 3 ? Long.parseLong(args[3]) : 60;
+        long seed = args.length > 4 ? Long.parseLong(args[4]) : System.nanoTime();
+        int sidecars = args.length > 5 ? Integer.parseInt(args[5]) : 3;
+        // e.g. DB_RESTART: the server is shared with other test runs, which a restart every few seconds disturbs
+        Set<ChaosRun.Fault> without = args.length > 6 ? Arrays.stream(args[6].split(","))
+                .map(ChaosRun.Fault::valueOf).collect(Collectors.toSet()) : Set.of();
+        Path dir = Files.createTempDirectory("schedlock-chaos-");
+        ChaosReport report = ChaosRun.run(new ChaosRun.Settings(args[0], args[1], Duration.ofMinutes(minutes),
+                transitions, seed, sidecars, without), dir, System.out);
+        System.out.println();
+        System.out.println(report.markdown());
+        System.out.println(report.checkerSummary());
+        report.violations().stream().limit(20).forEach(v -> System.out.println("VIOLATION " + v));
+        System.exit(report.safe() ? 0 : 1);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.schedlock.sidecar.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The short chaos run of CI: three real sidecars, random faults for about 30 s per case, and the
+ * build fails on any overlapping permit time or token regression. The long run is the
+ * {@code chaos} profile ({@link Chaos}). The seed is printed; {@code -Dchaos.seed=N} replays one
+ * (as far as timing allows), {@code -Dchaos.seconds=N} sets the length of each case.
+ */
+class ChaosIT {
+
+    private static final Duration DURATION = Duration.ofSeconds(Long.getLong("chaos.seconds", 30));
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"sqlite, store-clock", "sqlite, observed", "postgresql, store-clock"})
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldNeverOverlapPermitsNorLowerTokensUnderRandomFaults(String store, String policy) throws Exception {
+        long seed = Long.getLong("chaos.seed", System.nanoTime());
+        ChaosReport report = ChaosRun.run(new ChaosRun.Settings(store, policy, DURATION, Integer.MAX_VALUE, seed, 3,
+                Set.of()),
+                dir, System.out);
+        System.out.println(report.markdown());
+
+        assertThat(report.overlap()).as("overlapping permit time, seed %d: %s", seed, report.violations())
+                .isZero();
+        assertThat(report.violations()).as("checker findings, seed %d", seed).isEmpty();
+        assertThat(report.transitions()).as("leader transitions, seed %d", seed).isGreaterThanOrEqualTo(3);
+    }
+}

@@ -1,0 +1,384 @@
+package dev.schedlock.sidecar.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.sidecar.process.PermitChecker;
+import dev.schedlock.sidecar.process.PostgresServer;
+import dev.schedlock.sidecar.process.SidecarProcess;
+import dev.schedlock.sidecar.process.StoreFile;
+import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chaos harness: {@code sidecars} real sidecar processes on one store, a {@link PermitChecker}
+ * that polls every one of them as its main container would, and a fault injector that, seeded,
+ * picks at random among kill -9 (a fresh sidecar then starts in its place), SIGSTOP for longer
+ * than the TTL then SIGCONT, SIGTERM (then a fresh sidecar), and for PostgreSQL a database
+ * restart and the termination of the sidecars' backends. The victim is the leader four times out
+ * of five, so that most faults force a transition.
+ *
+ * <p>A restarted sidecar keeps its pod name (as a StatefulSet pod would) but is a new process with
+ * a new holder id; the checker tells incarnations apart ({@code pod-1#2}), so a restarted pod
+ * overlapping its own previous incarnation counts as an overlap.
+ *
+ * <p>It runs until {@code maxDuration} has passed or the store's history holds
+ * {@code targetTransitions} acquisitions, whichever comes first; see {@link ChaosReport}.
+ */
+public final class ChaosRun {
+
+    /** Fast timing: a transition every few seconds. */
+    static final Duration TTL = Duration.ofSeconds(2);
+    static final List<String> TIMING = List.of("--ttl", TTL.toMillis() + "ms", "--heartbeat-interval", "500ms",
+            "--retry-interval", "200ms", "--permit-ttl", "1s");
+    private static final Duration LEADER_PATIENCE = Duration.ofSeconds(30);
+
+    /** What the injector can do. */
+    public enum Fault {
+        KILL9("kill -9, restart"), SIGSTOP("SIGSTOP > TTL, SIGCONT"), SIGTERM("SIGTERM, restart"),
+        DB_RESTART("database restart"), BACKEND_TERMINATE("backends terminated");
+
+        final String label;
+
+        Fault(String label) {
+            this.label = label;
+        }
+    }
+
+    /** One chaos run's parameters. {@code store}: sqlite or postgresql; {@code policy}: store-clock or observed. */
+    public record Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
+                           int sidecars, Set<Fault> without) {
+
+        public Settings {
+            if (!store.equals("sqlite") && !store.equals("postgresql")) {
+                throw new IllegalArgumentException("store must be sqlite or postgresql, not " + store);
+            }
+            if (!policy.equals("store-clock") && !policy.equals("observed")) {
+                throw new IllegalArgumentException("policy must be store-clock or observed, not " + policy);
+            }
+        }
+
+        boolean postgres() {
+            return store.equals("postgresql");
+        }
+
+        List<Fault> faults() {
+            List<Fault> possible = postgres() ? List.of(Fault.values())
+                    : List.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM);
+            return possible.stream().filter(f -> !without.contains(f)).toList();
+        }
+
+        @Override
+        public String toString() {
+            return store + ", " + policy + ", " + sidecars + " sidecars, seed " + seed
+                    + (without.isEmpty() ? "" : ", without " + without);
+        }
+    }
+
+    /** One injected fault: what, on whom (null for the database faults), and when (nanoTime). */
+    record Injected(Fault fault, String victim, boolean onLeader, long atNanos) {
+
+        /** The fault kind with the victim's role, the key of the leaderless-time distribution. */
+        String kind() {
+            if (victim == null) {
+                return fault.label;
+            }
+            return fault.label + (onLeader ? " (leader)" : " (follower)");
+        }
+    }
+
+    private final Settings settings;
+    private final Path dir;
+    private final PrintStream log;
+    private final Random random;
+    private final SidecarProcess[] slots;
+    private final int[] generations;
+    private final List<SidecarProcess> all = new ArrayList<>();
+    private final List<Injected> injected = new ArrayList<>();
+    private final List<String> incidents = new ArrayList<>();
+    private final String schema = LocalPostgres.uniqueName("chaos");
+    private String role;
+    private PermitChecker checker;
+    private long startNanos;
+
+    private ChaosRun(Settings settings, Path dir, PrintStream log) {
+        this.settings = settings;
+        this.dir = dir;
+        this.log = log;
+        this.random = new Random(settings.seed());
+        this.slots = new SidecarProcess[settings.sidecars()];
+        this.generations = new int[settings.sidecars()];
+    }
+
+    /** Runs the chaos on a fresh store in {@code dir} (logs of every sidecar go there too). */
+    public static ChaosReport run(Settings settings, Path dir, PrintStream log) throws Exception {
+        ChaosRun run = new ChaosRun(settings, dir, log);
+        return run.run();
+    }
+
+    private ChaosReport run() throws Exception {
+        log.println("chaos: " + settings + ", up to " + settings.targetTransitions() + " transitions or "
+                + settings.maxDuration() + "; logs in " + dir);
+        if (settings.postgres()) {
+            awaitServer();
+            PostgresServer.assumeControllable();
+            preparePostgres();
+        }
+        try {
+            for (int slot = 0; slot < slots.length; slot++) {
+                slots[slot] = launch(slot);
+            }
+            checker = PermitChecker.watching(List.of(slots));
+            startNanos = System.nanoTime();
+            if (awaitLeader().isEmpty()) {
+                throw new AssertionError("no leader within " + LEADER_PATIENCE + " of the start:\n" + describe());
+            }
+            long end = startNanos + settings.maxDuration().toNanos();
+            int transitions = 0;
+            while (System.nanoTime() - end < 0 && transitions < settings.targetTransitions()) {
+                restartUnexpectedlyDead();
+                Optional<Integer> leader = awaitLeader();
+                if (leader.isEmpty()) {
+                    incidents.add(String.format(Locale.ROOT, "%.1fs: no leader within %s", seconds(), LEADER_PATIENCE));
+                }
+                Thread.sleep(300 + random.nextInt(1200)); // permits flow for a while between faults
+                inject(leader.orElse(-1));
+                transitions = transitions().orElse(transitions);
+            }
+            restartUnexpectedlyDead();
+            if (awaitLeader().isEmpty()) {
+                incidents.add(String.format(Locale.ROOT, "%.1fs: no leader within %s after the last fault",
+                        seconds(), LEADER_PATIENCE));
+            }
+            Thread.sleep(500); // the last window ends with permits flowing
+            long endNanos = System.nanoTime();
+            checker.close();
+            Map<String, Long> history = awaitHistory();
+            return new ChaosReport(settings, Duration.ofNanos(endNanos - startNanos), checker.permits(),
+                    checker.violations(), List.copyOf(injected), endNanos, history, List.copyOf(incidents),
+                    all.size(), checker.summary());
+        } finally {
+            if (checker != null) {
+                checker.close();
+            }
+            for (SidecarProcess p : all) {
+                p.close();
+            }
+            if (settings.postgres()) {
+                cleanUpPostgres();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    private void inject(int leaderSlot) throws IOException, InterruptedException {
+        List<Fault> faults = settings.faults();
+        Fault fault = faults.get(random.nextInt(faults.size()));
+        boolean onLeader = leaderSlot >= 0 && random.nextInt(5) < 4;
+        int slot = onLeader ? leaderSlot : random.nextInt(slots.length);
+        onLeader = slot == leaderSlot;
+        SidecarProcess victim = slots[slot];
+        boolean database = fault == Fault.DB_RESTART || fault == Fault.BACKEND_TERMINATE;
+        Injected fact = new Injected(fault, database ? null : victim.name(), database || onLeader, System.nanoTime());
+        injected.add(fact);
+        log.printf(Locale.ROOT, "%8.1fs  #%d %s%n", seconds(), injected.size(),
+                database ? fault.label : fault.label + " on " + victim.name() + (onLeader ? " (leader)" : ""));
+        switch (fault) {
+            case KILL9 -> {
+                victim.kill9();
+                slots[slot] = launch(slot);
+            }
+            case SIGSTOP -> {
+                victim.sigstop();
+                Thread.sleep(TTL.toMillis() + 500 + random.nextInt(1000)); // longer than the TTL
+                victim.sigcont();
+            }
+            case SIGTERM -> {
+                victim.sigterm();
+                try {
+                    victim.awaitExit(Duration.ofSeconds(30));
+                } catch (AssertionError e) {
+                    incidents.add(String.format(Locale.ROOT, "%.1fs: %s did not exit within 30 s of SIGTERM",
+                            seconds(), victim.name()));
+                    victim.kill9();
+                }
+                slots[slot] = launch(slot);
+            }
+            case DB_RESTART, BACKEND_TERMINATE -> injectIntoDatabase(fault);
+            default -> throw new IllegalStateException(fault.name());
+        }
+    }
+
+    /**
+     * The server is shared with other test runs, which may restart it too: a database fault that
+     * finds it down is an incident of the run, not its end.
+     */
+    private void injectIntoDatabase(Fault fault) throws IOException, InterruptedException {
+        try {
+            if (fault == Fault.DB_RESTART) {
+                PostgresServer.restart();
+            } else {
+                LocalPostgres.rows(null, "WITH chosen AS MATERIALIZED (SELECT pid FROM pg_stat_activity"
+                        + " WHERE usename = ?) SELECT pid FROM chosen WHERE pg_terminate_backend(pid)", role);
+            }
+        } catch (IllegalStateException e) {
+            incidents.add(String.format(Locale.ROOT, "%.1fs: %s failed: %s", seconds(), fault.label,
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
+    }
+
+    /** A sidecar that exited without being told to is an incident; a fresh one takes its place. */
+    private void restartUnexpectedlyDead() throws IOException {
+        for (int slot = 0; slot < slots.length; slot++) {
+            if (!slots[slot].isAlive()) {
+                incidents.add(String.format(Locale.ROOT, "%.1fs: %s exited on its own: %s", seconds(),
+                        slots[slot].name(), slots[slot].describe()));
+                slots[slot] = launch(slot);
+            }
+        }
+    }
+
+    private SidecarProcess launch(int slot) throws IOException {
+        String pod = "pod-" + slot;
+        String name = pod + "#" + generations[slot]++;
+        List<String> args = new ArrayList<>(List.of("run", "--pod-name", pod,
+                "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
+                "--takeover-policy", settings.policy()));
+        args.addAll(TIMING);
+        if (settings.postgres()) {
+            args.addAll(List.of("--store", LocalPostgres.URL, "--store-user", role, "--store-schema", schema));
+        } else {
+            args.addAll(List.of("--store", sqlite().url()));
+        }
+        SidecarProcess p = SidecarProcess.start(name, dir, args);
+        all.add(p);
+        if (checker != null) {
+            checker.watch(p);
+        }
+        return p;
+    }
+
+    /** The slot whose sidecar gives permits now; empty if none does within the patience. */
+    private Optional<Integer> awaitLeader() throws InterruptedException {
+        long deadline = System.nanoTime() + LEADER_PATIENCE.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            for (int slot = 0; slot < slots.length; slot++) {
+                if (holdsPermit(slots[slot])) {
+                    return Optional.of(slot);
+                }
+            }
+            Thread.sleep(50); // polls other processes
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holdsPermit(SidecarProcess p) throws InterruptedException {
+        if (!p.isAlive() || !p.isListening()) {
+            return false;
+        }
+        try {
+            SidecarProcess.Reply reply = p.get("/v1/lease");
+            if (reply.status() != 200) {
+                return false;
+            }
+            JsonNode lease = reply.json();
+            return lease.path("leader").asBoolean() && lease.path("validForMillis").asLong() > 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ store
+
+    private StoreFile sqlite() {
+        return new StoreFile(dir.resolve("lease.db"));
+    }
+
+    /** Rows of the store's history by kind; empty while the store cannot be read (database restarting). */
+    private Optional<Map<String, Long>> history() {
+        try {
+            Map<String, Long> byKind = new LinkedHashMap<>();
+            if (settings.postgres()) {
+                for (List<Object> row : LocalPostgres.rows(schema, "SELECT kind, count(*) FROM scheduler_lock_history"
+                        + " WHERE lock_name = 'default' GROUP BY kind ORDER BY kind")) {
+                    byKind.put((String) row.get(0), ((Number) row.get(1)).longValue());
+                }
+            } else {
+                for (StoreFile.Transition t : sqlite().history()) {
+                    byKind.merge(t.kind(), 1L, Long::sum);
+                }
+            }
+            return Optional.of(byKind);
+        } catch (RuntimeException | AssertionError e) {
+            return Optional.empty();
+        }
+    }
+
+    private Map<String, Long> awaitHistory() throws InterruptedException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Optional<Map<String, Long>> history = history();
+            if (history.isPresent()) {
+                return history.get();
+            }
+            Thread.sleep(200); // the database may be coming back from a restart
+        }
+        throw new AssertionError("cannot read the store's history");
+    }
+
+    /** Acquisitions (free or taken over) so far: each one is a leader transition with a new token. */
+    private Optional<Integer> transitions() {
+        return history().map(ChaosReport::transitions);
+    }
+
+    /** The server is shared: another test run may be restarting it just now. Waits a little for it. */
+    private static void awaitServer() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!PostgresServer.accepting() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(500); // another process's restart
+        }
+    }
+
+    private void preparePostgres() {
+        try (var store = LocalPostgres.store(schema)) {
+            store.migrate();
+        }
+        role = LocalPostgres.uniqueName("chaos");
+        LocalPostgres.execute("CREATE ROLE " + role + " LOGIN");
+        LocalPostgres.execute("GRANT USAGE ON SCHEMA \"" + schema + "\" TO " + role);
+        LocalPostgres.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"" + schema + "\" TO "
+                + role);
+        LocalPostgres.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA \"" + schema + "\" TO " + role);
+    }
+
+    private void cleanUpPostgres() throws IOException, InterruptedException {
+        PostgresServer.ensureRunning();
+        LocalPostgres.dropSchema(schema);
+        if (role != null) {
+            LocalPostgres.execute("DROP OWNED BY " + role + " CASCADE");
+            LocalPostgres.execute("DROP ROLE " + role);
+        }
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private String describe() {
+        StringBuilder text = new StringBuilder();
+        for (SidecarProcess p : slots) {
+            text.append(p.describe()).append('\n');
+        }
+        return text.toString();
+    }
+}
