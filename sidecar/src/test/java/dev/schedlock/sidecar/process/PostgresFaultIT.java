@@ -73,6 +73,11 @@ class PostgresFaultIT {
     void shouldRevokeDuringAnOutageLongerThanTheTtlAndLeadAgainOnceTheServerIsBack() throws Exception {
         startSidecars(2);
         awaitLeader(System.nanoTime(), Duration.ofSeconds(60));
+        // Both must be running (migrated, elector started) before the outage: a sidecar still
+        // migrating on a loaded machine reports the outage as a failed migration instead.
+        for (SidecarProcess sidecar : sidecars) {
+            sidecar.awaitListening();
+        }
 
         PostgresServer.stop();
         long down = System.nanoTime();
