@@ -248,8 +248,7 @@ public final class ControlApi implements AutoCloseable {
     // POST /v1/lease/release: planned step-down.
     private void postRelease(HttpExchange exchange) throws IOException {
         if (Exchanges.readBody(exchange) == null) {
-            Exchanges.sendError(exchange, 413, "BODY_TOO_LARGE", "request body over "
-                    + Exchanges.MAX_BODY_BYTES + " bytes", json);
+            sendTooLarge(exchange);
             return;
         }
         boolean leading = elector.query(false).snapshot().isLeader(elector.clock().nanoTime());
@@ -263,12 +262,16 @@ public final class ControlApi implements AutoCloseable {
         Exchanges.sendJson(exchange, 202, body, json);
     }
 
+    private void sendTooLarge(HttpExchange exchange) throws IOException {
+        Exchanges.sendError(exchange, 413, "BODY_TOO_LARGE", "request body over " + Exchanges.MAX_BODY_BYTES
+                + " bytes", json);
+    }
+
     // POST /v1/claims {"client": "..."}
     private void postClaim(HttpExchange exchange) throws IOException {
         byte[] body = Exchanges.readBody(exchange);
         if (body == null) {
-            Exchanges.sendError(exchange, 413, "BODY_TOO_LARGE", "request body over "
-                    + Exchanges.MAX_BODY_BYTES + " bytes", json);
+            sendTooLarge(exchange);
             return;
         }
         String client;

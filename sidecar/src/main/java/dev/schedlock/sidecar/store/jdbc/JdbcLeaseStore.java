@@ -208,18 +208,7 @@ public final class JdbcLeaseStore implements LeaseStore {
         return inWriteTransaction("release of lock '" + lockName + "'", c -> {
             long nowMs = queryLong(c, "SELECT " + now);
             Optional<LockRow> row = readRow(c, lockName, nowMs, dialect.lockRowSuffix());
-            int changed;
-            // The token is kept: the next acquisition increments it.
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE " + lockTable + " SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
-                            + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
-                ps.setLong(1, nowMs);
-                ps.setString(2, lockName);
-                ps.setString(3, holderId);
-                ps.setLong(4, fencingToken);
-                changed = ps.executeUpdate();
-            }
-            if (changed != 1) {
+            if (clearHolder(c, lockName, holderId, fencingToken, nowMs) != 1) {
                 dialect.rollback(c);
                 return false;
             }
@@ -230,6 +219,25 @@ public final class JdbcLeaseStore implements LeaseStore {
             dialect.commit(c);
             return true;
         });
+    }
+
+    /**
+     * Frees the row if it is still this holding (owner guard). The token is kept: the next
+     * acquisition increments it.
+     *
+     * @return rows changed (1 on success)
+     */
+    private int clearHolder(Connection c, String lockName, String holderId, long fencingToken, long nowMs)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE " + lockTable + " SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
+                        + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
+            ps.setLong(1, nowMs);
+            ps.setString(2, lockName);
+            ps.setString(3, holderId);
+            ps.setLong(4, fencingToken);
+            return ps.executeUpdate();
+        }
     }
 
     /** Wakes waiting candidates when the transaction commits (PostgreSQL NOTIFY); no-op elsewhere. */
@@ -254,17 +262,9 @@ public final class JdbcLeaseStore implements LeaseStore {
                 return Optional.<LockRow>empty();
             }
             LockRow before = row.get();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE " + lockTable + " SET holder_id = NULL, holder_host = NULL, holder_pid = NULL,"
-                            + " holder_pod = NULL, heartbeat_at = ? WHERE name = ? AND holder_id = ? AND fencing_token = ?")) {
-                ps.setLong(1, nowMs);
-                ps.setString(2, lockName);
-                ps.setString(3, before.holderId());
-                ps.setLong(4, before.fencingToken());
-                if (ps.executeUpdate() != 1) {
-                    dialect.rollback(c);
-                    return Optional.<LockRow>empty();
-                }
+            if (clearHolder(c, lockName, before.holderId(), before.fencingToken(), nowMs) != 1) {
+                dialect.rollback(c);
+                return Optional.<LockRow>empty();
             }
             insertHistory(c, lockName, TransitionKind.FORCE_RELEASED, before.holderId(), before.holderPod(),
                     before.holderHost(), before.fencingToken(), nowMs, reason);
