@@ -57,6 +57,8 @@ class LeaseWatchIT extends WithSidecars {
             assertThat(changed.path("version").asLong()).isNotEqualTo(version);
             assertThat(changed.path("leader").asBoolean()).as(changed.toString()).isTrue();
             assertThat(changed.path("fencingToken").asLong()).isGreaterThan(token);
+            assertThat(changed.path("validForMillis").asLong())
+                    .as("a long-poll answer is a notification, never a permit: it was sent long ago").isZero();
 
             Optional<JsonNode> releasing = await("pod-a's stream tells of the step-down").atMost(Sidecars.PATIENCE)
                     .until(() -> leaderEvents.first(e -> e.path("state").asText().equals("RELEASING")),
