@@ -26,7 +26,7 @@ class ChaosIT {
     Path dir;
 
     @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"sqlite, store-clock", "sqlite, observed", "postgresql, store-clock"})
+    @CsvSource({"sqlite, store-clock", "sqlite, observed", "postgresql, store-clock", "postgresql, observed"})
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldNeverOverlapPermitsNorLowerTokensUnderRandomFaults(String store, String policy) throws Exception {
         long seed = Long.getLong("chaos.seed", System.nanoTime());

@@ -130,7 +130,7 @@ public record ChaosReport(Settings settings, Duration elapsed, List<Answer> perm
         md.append(String.format(Locale.ROOT, "### %s, %s takeover%n%n", settings.store(), settings.policy()));
         md.append(String.format(Locale.ROOT, "%d sidecars, seed %d, TTL %d ms, ran %.0f s, %d faults, %d sidecar"
                         + " processes in all, %d permits seen by the clients.%n%n",
-                settings.sidecars(), settings.seed(), ChaosRun.TTL.toMillis(), elapsed.toMillis() / 1e3,
+                settings.sidecars(), settings.seed(), settings.ttl().toMillis(), elapsed.toMillis() / 1e3,
                 faults.size(), processes, permits.size()));
         md.append("| figure | value |\n|---|---|\n");
         md.append(String.format(Locale.ROOT, "| overlapping permit time | **%d ms** |%n", overlap().toMillis()));

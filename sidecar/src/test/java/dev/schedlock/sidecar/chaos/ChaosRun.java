@@ -37,10 +37,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChaosRun {
 
-    /** Fast timing: a transition every few seconds. */
-    static final Duration TTL = Duration.ofSeconds(2);
-    static final List<String> TIMING = List.of("--ttl", TTL.toMillis() + "ms", "--heartbeat-interval", "500ms",
-            "--retry-interval", "200ms", "--permit-ttl", "1s");
+    /** Fast timing, the default of the short run: a transition every few seconds. */
+    public static final Duration DEFAULT_TTL = Duration.ofSeconds(2);
+
+    /**
+     * The sidecars' timing, scaled from the TTL: heartbeat TTL/4, retry TTL/10, permit TTL/2
+     * (at the default TTL of 2 s: 500 ms, 200 ms and 1 s).
+     */
+    static List<String> timing(Duration ttl) {
+        long ttlMs = ttl.toMillis();
+        return List.of("--ttl", ttlMs + "ms", "--heartbeat-interval", ttlMs / 4 + "ms",
+                "--retry-interval", ttlMs / 10 + "ms", "--permit-ttl", ttlMs / 2 + "ms");
+    }
+
     private static final Duration LEADER_PATIENCE = Duration.ofSeconds(30);
 
     /** What the injector can do. */
@@ -57,9 +66,17 @@ public final class ChaosRun {
 
     /** One chaos run's parameters. {@code store}: sqlite or postgresql; {@code policy}: store-clock or observed. */
     public record Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
-                           int sidecars, Set<Fault> without) {
+                           int sidecars, Set<Fault> without, Duration ttl) {
+
+        public Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
+                        int sidecars, Set<Fault> without) {
+            this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL);
+        }
 
         public Settings {
+            if (ttl.toMillis() < 500) {
+                throw new IllegalArgumentException("ttl must be at least 500ms, not " + ttl);
+            }
             if (!store.equals("sqlite") && !store.equals("postgresql")) {
                 throw new IllegalArgumentException("store must be sqlite or postgresql, not " + store);
             }
@@ -72,6 +89,10 @@ public final class ChaosRun {
             return store.equals("postgresql");
         }
 
+        List<String> timing() {
+            return ChaosRun.timing(ttl);
+        }
+
         List<Fault> faults() {
             List<Fault> possible = postgres() ? List.of(Fault.values())
                     : List.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM);
@@ -80,7 +101,7 @@ public final class ChaosRun {
 
         @Override
         public String toString() {
-            return store + ", " + policy + ", " + sidecars + " sidecars, seed " + seed
+            return store + ", " + policy + ", " + sidecars + " sidecars, TTL " + ttl.toMillis() + " ms, seed " + seed
                     + (without.isEmpty() ? "" : ", without " + without);
         }
     }
@@ -151,7 +172,8 @@ public final class ChaosRun {
                 if (leader.isEmpty()) {
                     incidents.add(String.format(Locale.ROOT, "%.1fs: no leader within %s", seconds(), LEADER_PATIENCE));
                 }
-                Thread.sleep(300 + random.nextInt(1200)); // permits flow for a while between faults
+                // permits flow for a while between faults: 100 ms + up to 0.6 TTL (300-1500 ms at TTL 2 s)
+                Thread.sleep(100 + random.nextInt((int) (settings.ttl().toMillis() * 6 / 10)));
                 inject(leader.orElse(-1));
                 transitions = transitions().orElse(transitions);
             }
@@ -201,7 +223,8 @@ public final class ChaosRun {
             }
             case SIGSTOP -> {
                 victim.sigstop();
-                Thread.sleep(TTL.toMillis() + 500 + random.nextInt(1000)); // longer than the TTL
+                long ttlMs = settings.ttl().toMillis();
+                Thread.sleep(ttlMs + ttlMs / 4 + random.nextInt((int) ttlMs / 2)); // longer than the TTL
                 victim.sigcont();
             }
             case SIGTERM -> {
@@ -255,7 +278,7 @@ public final class ChaosRun {
         List<String> args = new ArrayList<>(List.of("run", "--pod-name", pod,
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
                 "--takeover-policy", settings.policy()));
-        args.addAll(TIMING);
+        args.addAll(settings.timing());
         if (settings.postgres()) {
             args.addAll(List.of("--store", LocalPostgres.URL, "--store-user", role, "--store-schema", schema));
         } else {

@@ -44,7 +44,7 @@ class ClockJumpIT {
             "FAKETIME", "+1h", "FAKETIME_DONT_FAKE_MONOTONIC", "1");
     /** Several TTLs of the leader renewing while the jumped candidate watches. */
     private static final Duration HEARTBEAT = Duration.ofMillis(500);
-    private static final Duration WATCH = ChaosRun.TTL.multipliedBy(4);
+    private static final Duration WATCH = ChaosRun.DEFAULT_TTL.multipliedBy(4);
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -79,7 +79,7 @@ class ClockJumpIT {
         await("the jumped candidate leads").atMost(Duration.ofSeconds(30))
                 .until(() -> checker.permits().stream().anyMatch(p -> p.sidecar().equals("jumped")));
         steady.sigcont();
-        Thread.sleep(ChaosRun.TTL.toMillis());
+        Thread.sleep(ChaosRun.DEFAULT_TTL.toMillis());
         checker.close();
 
         assertThat(checker.violations()).as(checker.summary()).isEmpty();
@@ -90,7 +90,7 @@ class ClockJumpIT {
         assertThat(permits).filteredOn(p -> p.sidecar().equals("jumped"))
                 .as("and took over only after watching the row for a TTL (from the leader's last renewal,"
                         + " up to a heartbeat before the pause)")
-                .allMatch(p -> p.sentNanos() - paused >= ChaosRun.TTL.minus(HEARTBEAT).toNanos());
+                .allMatch(p -> p.sentNanos() - paused >= ChaosRun.DEFAULT_TTL.minus(HEARTBEAT).toNanos());
     }
 
     @Test
@@ -115,7 +115,7 @@ class ClockJumpIT {
         List<String> args = new ArrayList<>(List.of("run", "--store", "jdbc:sqlite:" + dir.resolve("lease.db"),
                 "--pod-name", name, "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
                 "--takeover-policy", policy));
-        args.addAll(ChaosRun.TIMING);
+        args.addAll(ChaosRun.timing(ChaosRun.DEFAULT_TTL));
         SidecarProcess p = SidecarProcess.start(name, dir, args, env);
         started.add(p);
         p.awaitListening();

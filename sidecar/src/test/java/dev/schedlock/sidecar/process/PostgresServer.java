@@ -25,15 +25,22 @@ import java.util.stream.Stream;
 public final class PostgresServer {
 
     private static final AtomicBoolean AT_EXIT = new AtomicBoolean();
+    /**
+     * The cluster to control ({@code pg_ctlcluster <version> <cluster>}): {@code main} by default;
+     * a long chaos run may use a cluster of its own ({@code SCHEDLOCK_TEST_PG_CLUSTER}, with
+     * {@code SCHEDLOCK_TEST_PG_URL} pointing at its port) so that its restarts disturb nobody else.
+     */
+    private static final String CLUSTER = System.getenv().getOrDefault("SCHEDLOCK_TEST_PG_CLUSTER", "main");
 
     private PostgresServer() {
     }
 
     /** Skips the test unless the server is the local cluster and this user may stop and start it. */
     public static void assumeControllable() throws IOException, InterruptedException {
-        assumeTrue(LocalPostgres.URL.startsWith("jdbc:postgresql://127.0.0.1:5432/")
+        assumeTrue(!CLUSTER.equals("main") || LocalPostgres.URL.startsWith("jdbc:postgresql://127.0.0.1:5432/")
                 || LocalPostgres.URL.startsWith("jdbc:postgresql://localhost:5432/"),
-                "the fault tests stop and start the local cluster; SCHEDLOCK_TEST_PG_URL points elsewhere");
+                "the fault tests stop and start the local cluster; SCHEDLOCK_TEST_PG_URL points elsewhere"
+                + " (name its cluster with SCHEDLOCK_TEST_PG_CLUSTER)");
         assumeTrue(Files.isWritable(Path.of("/etc/postgresql")) && version() != null,
                 "the fault tests need pg_ctlcluster and the right to run it (root)");
         int status;
@@ -42,7 +49,8 @@ public final class PostgresServer {
         } catch (IOException e) {
             status = -1;
         }
-        assumeTrue(status == 0, "`pg_ctlcluster " + version() + " main status` does not report a running cluster");
+        assumeTrue(status == 0, "`pg_ctlcluster " + version() + " " + CLUSTER
+                + " status` does not report a running cluster");
     }
 
     static void stop() throws IOException, InterruptedException {
@@ -109,7 +117,7 @@ public final class PostgresServer {
     }
 
     private static int run(String action) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", version(), "main", action)
+        Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", version(), CLUSTER, action)
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
