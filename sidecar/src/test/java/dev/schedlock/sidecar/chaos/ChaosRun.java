@@ -19,14 +19,15 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The chaos harness: {@code sidecars} real sidecar processes on one store, a {@link PermitChecker}
  * that polls every one of them as its main container would, and a fault injector that, seeded,
  * picks at random among kill -9 (a fresh sidecar then starts in its place), SIGSTOP for longer
- * than the TTL then SIGCONT, SIGTERM (then a fresh sidecar), and for PostgreSQL a database
- * restart and the termination of the sidecars' backends. The victim is the leader four times out
- * of five, so that most faults force a transition.
+ * than the TTL then SIGCONT, SIGTERM (then a fresh sidecar), and for PostgreSQL (one fault in
+ * five) a database restart and the termination of the sidecars' backends. The victim of a process
+ * fault is the leader nine times out of ten, so that most faults force a transition.
  *
  * <p>A restarted sidecar keeps its pod name (as a StatefulSet pod would) but is a new process with
  * a new holder id; the checker tells incarnations apart ({@code pod-1#2}), so a restarted pod
@@ -93,10 +94,15 @@ public final class ChaosRun {
             return ChaosRun.timing(ttl);
         }
 
-        List<Fault> faults() {
-            List<Fault> possible = postgres() ? List.of(Fault.values())
-                    : List.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM);
-            return possible.stream().filter(f -> !without.contains(f)).toList();
+        /** The process faults this run injects. */
+        List<Fault> processFaults() {
+            return Stream.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM).filter(f -> !without.contains(f)).toList();
+        }
+
+        /** The database faults this run injects: none on SQLite. */
+        List<Fault> databaseFaults() {
+            return postgres() ? Stream.of(Fault.DB_RESTART, Fault.BACKEND_TERMINATE)
+                    .filter(f -> !without.contains(f)).toList() : List.of();
         }
 
         @Override
@@ -172,8 +178,8 @@ public final class ChaosRun {
                 if (leader.isEmpty()) {
                     incidents.add(String.format(Locale.ROOT, "%.1fs: no leader within %s", seconds(), LEADER_PATIENCE));
                 }
-                // permits flow for a while between faults: 100 ms + up to 0.6 TTL (300-1500 ms at TTL 2 s)
-                Thread.sleep(100 + random.nextInt((int) (settings.ttl().toMillis() * 6 / 10)));
+                // permits flow for a while between faults: 100 ms + up to 0.3 TTL
+                Thread.sleep(100 + random.nextInt((int) (settings.ttl().toMillis() * 3 / 10)));
                 inject(leader.orElse(-1));
                 transitions = transitions().orElse(transitions);
             }
@@ -204,10 +210,17 @@ public final class ChaosRun {
 
     // ------------------------------------------------------------------ faults
 
+    /**
+     * One fault: a database fault one time in five (where there are any), else a process fault,
+     * aimed at the leader nine times out of ten, so that most faults force a transition.
+     */
     private void inject(int leaderSlot) throws IOException, InterruptedException {
-        List<Fault> faults = settings.faults();
+        List<Fault> processFaults = settings.processFaults();
+        List<Fault> databaseFaults = settings.databaseFaults();
+        List<Fault> faults = databaseFaults.isEmpty() || !processFaults.isEmpty() && random.nextInt(5) > 0
+                ? processFaults : databaseFaults;
         Fault fault = faults.get(random.nextInt(faults.size()));
-        boolean onLeader = leaderSlot >= 0 && random.nextInt(5) < 4;
+        boolean onLeader = leaderSlot >= 0 && random.nextInt(10) < 9;
         int slot = onLeader ? leaderSlot : random.nextInt(slots.length);
         onLeader = slot == leaderSlot;
         SidecarProcess victim = slots[slot];
