@@ -17,6 +17,8 @@ import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
 import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
 import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
+import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
+import dev.schedlock.sidecar.store.jdbc.SqliteReleaseWatcher;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -74,7 +76,8 @@ public final class Sidecar implements AutoCloseable {
     private LeaseElector elector;
     private ElectorRunner runner;
     private ControlApi control;
-    private PostgresReleaseListener releaseListener;
+    /** Wakes this candidate when the holder releases: NOTIFY on PostgreSQL, a data-version poll on SQLite. */
+    private Runnable stopReleaseWatch;
     private SignalFile signal;
     private volatile boolean stopped;
 
@@ -110,10 +113,16 @@ public final class Sidecar implements AutoCloseable {
         // before this process acquires the lease, not after.
         control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         runner.start();
+        // A release in the store wakes this candidate at once instead of at its next retry.
         if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof PostgresDialect pg) {
-            // A release in the store wakes this candidate at once instead of at its next retry.
-            releaseListener = new PostgresReleaseListener(pg, config.lockName(), runner::wake);
-            releaseListener.start();
+            PostgresReleaseListener listener = new PostgresReleaseListener(pg, config.lockName(), runner::wake);
+            stopReleaseWatch = listener::close;
+            listener.start();
+        } else if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof SqliteDialect sqlite) {
+            SqliteReleaseWatcher watcher = new SqliteReleaseWatcher(sqlite, config.lockName(),
+                    SqliteReleaseWatcher.DEFAULT_INTERVAL, runner::wake);
+            stopReleaseWatch = watcher::close;
+            watcher.start();
         }
 
         if (wiring.signalFile() != null) {
@@ -255,8 +264,8 @@ public final class Sidecar implements AutoCloseable {
         }
         stopped = true;
         housekeeping.shutdownNow();
-        if (releaseListener != null) {
-            releaseListener.close();
+        if (stopReleaseWatch != null) {
+            stopReleaseWatch.run();
         }
         if (runner != null) {
             boolean released = runner.shutdown(wiring.nativeSidecar());

@@ -48,6 +48,10 @@ final class BenchStores {
         return new JdbcLeaseStore(new PostgresDialect(PG_URL, PG_USER, null, schema, statementTimeout));
     }
 
+    SqliteDialect sqliteDialect(Duration statementTimeout) {
+        return new SqliteDialect(sqliteFile, statementTimeout);
+    }
+
     PostgresDialect postgresDialect(Duration statementTimeout) {
         return new PostgresDialect(PG_URL, PG_USER, null, schema, statementTimeout);
     }

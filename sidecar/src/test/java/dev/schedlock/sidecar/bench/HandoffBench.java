@@ -10,6 +10,7 @@ import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
 import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
+import dev.schedlock.sidecar.store.jdbc.SqliteReleaseWatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * nothing to drain) and another candidate leads. Measured from the moment the releasing elector
  * published its release (the store commit has returned) to the moment the next elector published
  * LEADER, on one machine's monotonic clock. Real stores, real elector threads, the production
- * wake-up path (PostgreSQL NOTIFY; SQLite has none and waits for its next retry).
+ * wake-up path (PostgreSQL NOTIFY, the SQLite release watch).
  *
  * <p>Arguments: {@code <sqlite|postgresql> [handoffs] [candidates]}.
  */
@@ -74,6 +75,11 @@ public final class HandoffBench {
                         stores.postgresDialect(Duration.ofSeconds(2)), config.lockName(), runner::wake);
                 listener.start();
                 closeables.add(listener);
+            } else {
+                SqliteReleaseWatcher watcher = new SqliteReleaseWatcher(stores.sqliteDialect(Duration.ofSeconds(2)),
+                        config.lockName(), SqliteReleaseWatcher.DEFAULT_INTERVAL, runner::wake);
+                watcher.start();
+                closeables.add(watcher);
             }
             runner.start();
         }

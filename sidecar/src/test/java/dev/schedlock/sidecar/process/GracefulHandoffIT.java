@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -50,5 +51,32 @@ class GracefulHandoffIT extends WithSidecars {
                         tuple("released", oldToken),
                         tuple("acquired", oldToken + 1));
         assertThat(old.stderrLines()).anyMatch(l -> l.contains("released the lease"));
+    }
+
+    /**
+     * SQLite has no NOTIFY: a standby learns of the release from its data-version watch, not at its
+     * next retry. The retry here is 20 s (the standby's first attempt fails at its start, the next
+     * comes 20-24 s later), so a handoff within 10 s can only come from the watch.
+     */
+    @Test
+    void shouldHandOverOnSqliteLongBeforeTheStandbysNextRetry() throws Exception {
+        List<String> slowRetry = List.of("--ttl", "60s", "--heartbeat-interval", "1s", "--retry-interval", "20s",
+                "--permit-ttl", "1s");
+        SidecarProcess old = sidecars.startWith("pod-a", slowRetry);
+        Sidecars.awaitLeading(old);
+        long oldToken = old.lease().path("fencingToken").asLong();
+        SidecarProcess next = sidecars.startWith("pod-b", slowRetry);
+        await(next + " has tried once and stands by").atMost(Sidecars.PATIENCE)
+                .until(() -> Sidecars.tryLease(next).map(l -> l.path("state").asText()).orElse(""),
+                        "STANDBY"::equals);
+
+        long termNanos = System.nanoTime();
+        old.sigterm();
+        Sidecars.awaitLeading(next, Duration.ofSeconds(10));
+        long handoffMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - termNanos);
+        System.out.printf("SQLite SIGTERM handoff with a 20 s retry: %d ms%n", handoffMillis);
+
+        assertThat(next.lease().path("fencingToken").asLong()).isEqualTo(oldToken + 1);
+        assertThat(old.awaitExit(Sidecars.PATIENCE)).as("exit code after SIGTERM: " + old.describe()).isZero();
     }
 }

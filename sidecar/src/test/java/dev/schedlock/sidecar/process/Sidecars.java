@@ -65,6 +65,16 @@ final class Sidecars implements AutoCloseable {
         return launch(podName, extra).awaitListening();
     }
 
+    /** Starts one sidecar with its own timing instead of the fast one, and waits until it listens. */
+    SidecarProcess startWith(String podName, List<String> timing) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("run", "--store", store.url(), "--pod-name", podName,
+                "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
+        args.addAll(timing);
+        SidecarProcess p = SidecarProcess.start(podName, dir, args);
+        started.add(p);
+        return p.awaitListening();
+    }
+
     /** Starts several at (nearly) the same instant, then waits until all of them listen. */
     List<SidecarProcess> startAll(String... podNames) throws IOException, InterruptedException {
         List<SidecarProcess> group = new ArrayList<>();
@@ -91,7 +101,12 @@ final class Sidecars implements AutoCloseable {
 
     /** Waits until {@code p} reports that it leads, with or without a permit (claims mode has none on GET). */
     static void awaitLeading(SidecarProcess p) {
-        await(p + " leads").atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+        awaitLeading(p, PATIENCE);
+    }
+
+    /** Waits at most {@code within} until {@code p} reports that it leads. */
+    static void awaitLeading(SidecarProcess p, Duration within) {
+        await(p + " leads").atMost(within).pollInterval(Duration.ofMillis(50))
                 .until(() -> tryLease(p).map(l -> l.path("leader").asBoolean()).orElse(false));
     }
 

@@ -101,6 +101,18 @@ public final class SqliteDialect implements SqlDialect {
         return c;
     }
 
+    /**
+     * A read-only connection for {@link SqliteReleaseWatcher}: it can neither write nor create the
+     * file, so a watcher can never change the store.
+     */
+    Connection connectReadOnly() throws SQLException {
+        refuseNetworkFileSystem();
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+        return config.createConnection("jdbc:sqlite:" + file);
+    }
+
     @Override
     public void beforeMigrate(Connection c) throws SQLException {
         // Persistent in the file; needs a write lock, so it runs after the ownership check.

@@ -1,0 +1,85 @@
+package dev.schedlock.sidecar.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Wakes a waiting candidate soon after a holder releases, on SQLite, which has no NOTIFY: a
+ * read-only connection of its own asks {@code PRAGMA data_version} every {@code interval} (a
+ * counter in shared memory that changes when another connection commits: no lock and no read of
+ * the file), and only when it changed reads the lock's row. When the row is free with a fencing
+ * token it has not woken for yet (a release it had not seen, even if the lock was taken and
+ * released again between two polls, or a lock nobody has held yet) it runs {@code onRelease}, as
+ * {@link PostgresReleaseListener} does on a notification.
+ *
+ * <p>Its connection is read-only and cannot create the file, so it can never change the store.
+ */
+public final class SqliteReleaseWatcher extends ReleaseWatch {
+
+    /** How often the data version is read: handoffs within tens of milliseconds, at a cost of microseconds. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
+
+    private final SqliteDialect dialect;
+    private final long intervalNanos;
+
+    public SqliteReleaseWatcher(SqliteDialect dialect, String lockName, Duration interval, Runnable onRelease) {
+        super(lockName, onRelease, "schedlock-release-watcher");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, not " + interval);
+        }
+        this.intervalNanos = interval.toNanos();
+    }
+
+    @Override
+    protected void watch() throws SQLException {
+        try (Connection c = dialect.connectReadOnly();
+             PreparedStatement version = c.prepareStatement("PRAGMA data_version");
+             PreparedStatement row = c.prepareStatement(
+                     "SELECT holder_id, fencing_token FROM scheduler_lock WHERE name = ?")) {
+            row.setString(1, lockName);
+            long seenVersion = Long.MIN_VALUE;
+            long wokenForToken = -1;
+            while (!isClosed()) {
+                long current = dataVersion(version);
+                connected();
+                if (current != seenVersion) {
+                    seenVersion = current;
+                    long freeToken = freeToken(row);
+                    if (freeToken >= 0 && freeToken != wokenForToken) {
+                        wokenForToken = freeToken;
+                        onRelease.run();
+                    }
+                }
+                if (!pause(intervalNanos)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    protected String explain(SQLException e) {
+        return dialect.translate(e, "watching for releases").getMessage();
+    }
+
+    private static long dataVersion(PreparedStatement version) throws SQLException {
+        try (ResultSet rs = version.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** The token of the free lock (0 when nobody has held it yet), or -1 while somebody holds it. */
+    private static long freeToken(PreparedStatement row) throws SQLException {
+        try (ResultSet rs = row.executeQuery()) {
+            if (!rs.next()) {
+                return 0;
+            }
+            return rs.getString(1) == null ? rs.getLong(2) : -1;
+        }
+    }
+}
