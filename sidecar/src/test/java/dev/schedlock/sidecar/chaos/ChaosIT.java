@@ -13,14 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The short chaos run of CI: three real sidecars, random faults for about 30 s per case, and the
+ * The short chaos run of CI: three real sidecars, random faults for about 25 s per case, and the
  * build fails on any overlapping permit time or token regression. The long run is the
  * {@code chaos} profile ({@link Chaos}). The seed is printed; {@code -Dchaos.seed=N} replays one
  * (as far as timing allows), {@code -Dchaos.seconds=N} sets the length of each case.
  */
 class ChaosIT {
 
-    private static final Duration DURATION = Duration.ofSeconds(Long.getLong("chaos.seconds", 30));
+    private static final Duration DURATION = Duration.ofSeconds(Long.getLong("chaos.seconds", 25));
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
