@@ -14,7 +14,9 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]");
+            System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]"
+                    + " | failover <sqlite|postgresql> [n] [ttl] [candidates] [heartbeat] [retry]"
+                    + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -23,6 +25,9 @@ public final class Bench {
             case "footprint" -> FootprintBench.main(rest);
             case "handoff" -> HandoffBench.main(rest);
             case "throughput" -> ThroughputBench.main(rest);
+            case "failover" -> FailoverBench.main(rest);
+            case "handoff-claims" -> HandoffClaimsBench.main(rest);
+            case "notify" -> NotifyBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

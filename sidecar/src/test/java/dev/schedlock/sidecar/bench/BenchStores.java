@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 
 /** Opens fresh stores for benchmarks: a new SQLite file, or a new schema in the local PostgreSQL. */
@@ -41,6 +42,15 @@ final class BenchStores {
         throw new IllegalArgumentException("store must be sqlite or postgresql, not " + kind);
     }
 
+    /** A fresh store with the schema in place, as {@link #fresh(String)}. */
+    static BenchStores migrated(String kind) throws Exception {
+        BenchStores stores = fresh(kind);
+        try (JdbcLeaseStore setup = stores.open(Duration.ofSeconds(5))) {
+            setup.migrate();
+        }
+        return stores;
+    }
+
     JdbcLeaseStore open(Duration statementTimeout) {
         if (sqliteFile != null) {
             return new JdbcLeaseStore(new SqliteDialect(sqliteFile, statementTimeout));
@@ -60,6 +70,13 @@ final class BenchStores {
         return sqliteFile != null
                 ? new StoreSettings("jdbc:sqlite:" + sqliteFile, null, null, Duration.ofSeconds(5))
                 : new StoreSettings(PG_URL, PG_USER, null, Duration.ofSeconds(5), schema);
+    }
+
+    /** The store options of a sidecar process ({@code run}) on this store. */
+    List<String> sidecarArgs() {
+        return sqliteFile != null
+                ? List.of("--store", "jdbc:sqlite:" + sqliteFile)
+                : List.of("--store", PG_URL, "--store-user", PG_USER, "--store-schema", schema);
     }
 
     String kind() {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +45,38 @@ class BenchmarksSmokeIT {
                 .orElse("java"), "1"}));
 
         assertThat(out).containsPattern("\\| `\\(defaults\\)` \\| [0-9.]+ s");
+    }
+
+    @Test
+    void failoverBenchmarkSeesAnotherSidecarLeadWithAHigherTokenAfterAKill() throws Exception {
+        String out = capture(() -> FailoverBench.main(new String[] {"sqlite", "1", "2s", "2"}));
+
+        assertHandedOver(out, "failover 1: pod-(\\d+) \\(token (\\d+)\\) killed .* → pod-(\\d+) permit with token (\\d+)");
+        assertThat(out).contains("kill -9 → first permit at another sidecar").contains("(n=1)");
+    }
+
+    @Test
+    void handoffClaimsBenchmarkSeesAClaimGrantedElsewhereAfterSigterm() throws Exception {
+        String out = capture(() -> HandoffClaimsBench.main(new String[] {"sqlite", "1", "2", "200ms"}));
+
+        assertHandedOver(out, "handoff 1: pod-(\\d+) \\(token (\\d+)\\) SIGTERM, claim returned after [0-9.]+ ms,"
+                + " exit 0 → pod-(\\d+) claim granted with token (\\d+)");
+    }
+
+    @Test
+    void notifyBenchmarkDeliversEveryChangeToEveryClient() throws Exception {
+        String out = capture(() -> NotifyBench.main(new String[] {"sqlite", "6", "2", "2"}));
+
+        assertThat(out).contains("received in-process: long-poll 12 of 12, event stream 12 of 12")
+                .contains("received sidecar process: long-poll 12 of 12, event stream 12 of 12");
+    }
+
+    /** Groups of {@code line}: old pod, old token, new pod, new token; another pod must lead with a higher token. */
+    private static void assertHandedOver(String out, String line) {
+        Matcher m = Pattern.compile(line).matcher(out);
+        assertThat(m.find()).as("%s in:%n%s", line, out).isTrue();
+        assertThat(m.group(3)).as("the new leader's pod").isNotEqualTo(m.group(1));
+        assertThat(Long.parseLong(m.group(4))).as("its token").isGreaterThan(Long.parseLong(m.group(2)));
     }
 
     private interface Body {

@@ -1,0 +1,134 @@
+package dev.schedlock.sidecar.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.sidecar.process.SidecarProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A well-behaved app in claims mode: watches its sidecar's events, claims ({@code POST /v1/claims})
+ * as soon as the sidecar says it leads, renews the claim at half its validity, and returns it
+ * ({@code DELETE /v1/claims/NAME}) at once when the sidecar says it is stepping down
+ * ({@code state: RELEASING}) or no longer leads. Records every grant and every return with the
+ * instants the answers arrived on this JVM's monotonic clock.
+ */
+final class ClaimClient implements AutoCloseable {
+
+    /** A granted claim: the token and when the 200 answer arrived. */
+    record Grant(long token, long receivedNanos) {
+    }
+
+    private final SidecarProcess sidecar;
+    private final String name;
+    private final String body;
+    private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+    private final EventStream stream;
+    private final Thread actor;
+    private final List<Grant> grants = new ArrayList<>();
+    private volatile boolean connected;
+    private volatile boolean holding;
+    private volatile long returnedNanos;
+    private volatile boolean closed;
+
+    ClaimClient(SidecarProcess sidecar, String name) {
+        this.sidecar = sidecar;
+        this.name = name;
+        this.body = "{\"client\":\"" + name + "\"}";
+        URI base = sidecar.controlUri("/");
+        this.stream = EventStream.open(base, name, (view, at) -> {
+            connected = true;
+            events.add(view);
+        });
+        this.actor = new Thread(this::act, "app-" + name);
+        this.actor.setDaemon(true);
+        this.actor.start();
+    }
+
+    private void act() {
+        JsonNode latest = null;
+        long renewAtNanos = 0;
+        try {
+            while (!closed) {
+                boolean wantClaim = latest != null && latest.path("leader").asBoolean() && !holding;
+                // Retry a refused claim soon while the sidecar leads; otherwise wake for renewals.
+                JsonNode event = events.poll(wantClaim ? 5 : 50, TimeUnit.MILLISECONDS);
+                if (event != null) {
+                    latest = event;
+                }
+                if (latest == null) {
+                    continue;
+                }
+                boolean leads = latest.path("leader").asBoolean();
+                if (holding && (!leads || latest.path("state").asText().equals("RELEASING"))) {
+                    SidecarProcess.Reply returned = sidecar.delete("/v1/claims/" + name);
+                    holding = false;
+                    returnedNanos = returned.receivedNanos();
+                } else if (leads && (!holding || System.nanoTime() - renewAtNanos > 0)) {
+                    SidecarProcess.Reply claim = sidecar.post("/v1/claims", body);
+                    if (claim.status() == 200) {
+                        JsonNode grant = claim.json();
+                        if (!holding) {
+                            synchronized (grants) {
+                                grants.add(new Grant(grant.path("fencingToken").asLong(), claim.receivedNanos()));
+                            }
+                        }
+                        holding = true;
+                        renewAtNanos = claim.sentNanos()
+                                + TimeUnit.MILLISECONDS.toNanos(grant.path("validForMillis").asLong()) / 2;
+                    } else {
+                        holding = false;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the sidecar went away; a fresh client comes with the fresh sidecar
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether its event stream has delivered the first event (the current state). */
+    boolean connected() {
+        return connected;
+    }
+
+    boolean holding() {
+        return holding;
+    }
+
+    SidecarProcess sidecar() {
+        return sidecar;
+    }
+
+    /** When its last {@code DELETE} answer arrived; 0 if it never returned a claim. */
+    long returnedNanos() {
+        return returnedNanos;
+    }
+
+    /** The newest grant, if any. */
+    Optional<Grant> lastGrant() {
+        synchronized (grants) {
+            return grants.isEmpty() ? Optional.empty() : Optional.of(grants.get(grants.size() - 1));
+        }
+    }
+
+    /** The first grant whose answer arrived after {@code afterNanos}, if any. */
+    Optional<Grant> grantAfter(long afterNanos) {
+        synchronized (grants) {
+            return grants.stream().filter(g -> g.receivedNanos() - afterNanos > 0).findFirst();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stream.close();
+        actor.interrupt();
+    }
+}
