@@ -63,7 +63,7 @@ public final class ControlApi implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        this.server = HttpServer.create(address, 64);
+        this.server = HttpServers.create(address, 64);
         this.server.createContext("/", this::handle);
         this.server.setExecutor(executor);
     }

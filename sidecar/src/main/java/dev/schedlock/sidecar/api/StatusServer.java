@@ -48,7 +48,7 @@ public final class StatusServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.server = HttpServer.create(address, 32);
+        this.server = HttpServers.create(address, 32);
         this.server.createContext("/", this::handle);
         this.server.setExecutor(executor);
     }

@@ -33,12 +33,6 @@ public final class SidecarMain implements Runnable {
     }
 
     public static void main(String[] args) {
-        // The JDK HTTP server reads request headers on its worker threads with no time limit by
-        // default: a client that never finishes its request would hold a worker forever. Bound it
-        // (seconds); responses (event streams) are not affected.
-        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-            System.setProperty("sun.net.httpserver.maxReqTime", "10");
-        }
         System.exit(execute(args));
     }
 
