@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What a chaos run found, from the permits the clients saw (each {@code [sent, sent +
- * validForMillis]} on the test JVM's monotonic clock) and from the store's history:
+ * What a chaos run found, from the permits the clients saw (each usable from its answer's arrival
+ * until {@code sent + validForMillis} on the test JVM's monotonic clock, see PermitChecker) and
+ * from the store's history:
  * <ul>
  *   <li>overlapping permit time: how long permits of two different sidecar processes were valid at
  *       once (must be 0);</li>
@@ -39,22 +40,27 @@ public record ChaosReport(Settings settings, Duration elapsed, List<Answer> perm
         return transitions(history);
     }
 
-    /** Everything the checker found that is not an overlap: token regressions and malformed answers. */
+    /** The checker's token findings (an overlap's description names tokens too, so those are left out). */
     public List<String> tokenRegressions() {
-        return violations.stream().filter(v -> v.contains("token")).toList();
+        return violations.stream().filter(v -> !v.startsWith("overlap") && v.contains("token")).toList();
     }
 
     public List<String> otherViolations() {
         return violations.stream().filter(v -> !v.contains("token") && !v.startsWith("overlap")).toList();
     }
 
-    /** Total time during which permits of at least two different sidecar processes were valid. */
+    /** The permits their clients could act on: from the answer's arrival to its end (see PermitChecker). */
+    private List<Answer> usablePermits() {
+        return permits.stream().filter(Answer::isUsable).toList();
+    }
+
+    /** Total time during which usable permits of at least two different sidecar processes were held. */
     public Duration overlap() {
         record Edge(long at, String sidecar, int delta) {
         }
         List<Edge> edges = new ArrayList<>();
-        for (Answer p : permits) {
-            edges.add(new Edge(p.sentNanos(), p.sidecar(), 1));
+        for (Answer p : usablePermits()) {
+            edges.add(new Edge(p.permitStartNanos(), p.sidecar(), 1));
             edges.add(new Edge(p.permitEndNanos(), p.sidecar(), -1));
         }
         edges.sort(Comparator.comparingLong(Edge::at));
@@ -93,15 +99,15 @@ public record ChaosReport(Settings settings, Duration elapsed, List<Answer> perm
 
     /** The union of all permit intervals, as disjoint {@code [start, end]} pairs in order. */
     private List<long[]> coverage() {
-        List<Answer> byStart = new ArrayList<>(permits);
-        byStart.sort(Comparator.comparingLong(Answer::sentNanos));
+        List<Answer> byStart = new ArrayList<>(usablePermits());
+        byStart.sort(Comparator.comparingLong(Answer::permitStartNanos));
         List<long[]> merged = new ArrayList<>();
         for (Answer p : byStart) {
             long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
-            if (last != null && p.sentNanos() <= last[1]) {
+            if (last != null && p.permitStartNanos() <= last[1]) {
                 last[1] = Math.max(last[1], p.permitEndNanos());
             } else {
-                merged.add(new long[] {p.sentNanos(), p.permitEndNanos()});
+                merged.add(new long[] {p.permitStartNanos(), p.permitEndNanos()});
             }
         }
         return merged;

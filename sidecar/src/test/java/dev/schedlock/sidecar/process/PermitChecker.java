@@ -21,12 +21,14 @@ import java.util.function.Predicate;
  * The safety checker of the process tests: a background thread asks every sidecar
  * {@code GET /v1/lease} in a loop, as many main containers would, and keeps every answer.
  *
- * <p>An answer with {@code validForMillis > 0} is a permit for the interval
- * {@code [sent, sent + validForMillis]} on this JVM's {@link System#nanoTime()}, counted from when
- * the request was SENT (the contract of {@code docs/api.md}; the answer may arrive much later, e.g.
- * from a paused process). {@link #violations()} lists:
+ * <p>An answer with {@code validForMillis > 0} is a permit that its client may act on from the
+ * moment the answer ARRIVED until {@code sent + validForMillis}, on this JVM's
+ * {@link System#nanoTime()}: the validity counts from when the request was SENT (the contract of
+ * {@code docs/api.md}; the answer may arrive much later, e.g. from a paused process, and then
+ * gives less time or none), and no client can act on an answer before it has it. {@link #violations()}
+ * lists:
  * <ul>
- *   <li>every instant at which permits of two different sidecars were both valid;</li>
+ *   <li>every instant at which permits of two different sidecars were both usable;</li>
  *   <li>every fencing-token regression: permits ordered by send time must carry non-decreasing
  *       tokens, one token must belong to one sidecar, and each sidecar's reported token must never
  *       go down.</li>
@@ -47,8 +49,18 @@ public final class PermitChecker implements AutoCloseable {
             return validForMillis > 0;
         }
 
+        /** The client may act on the permit from here: it has the answer. */
+        public long permitStartNanos() {
+            return receivedNanos;
+        }
+
         public long permitEndNanos() {
             return sentNanos + TimeUnit.MILLISECONDS.toNanos(validForMillis);
+        }
+
+        /** A permit that is still valid when its answer arrives; one that is not gives its client nothing. */
+        public boolean isUsable() {
+            return isPermit() && permitEndNanos() - permitStartNanos() > 0;
         }
     }
 
@@ -178,20 +190,22 @@ public final class PermitChecker implements AutoCloseable {
     }
 
     /**
-     * Sweeps the permits in order of their start: a permit overlaps another sidecar's if that
-     * sidecar had a permit that started earlier and ends after this one starts.
+     * Sweeps the usable permits in order of their start: a permit overlaps another sidecar's if
+     * that sidecar had a permit that started earlier and ends after this one starts.
      */
     private List<String> overlaps() {
-        List<Answer> byStart = new ArrayList<>(permits());
-        byStart.sort(Comparator.comparingLong(Answer::sentNanos));
+        List<Answer> byStart = new ArrayList<>(permits().stream().filter(Answer::isUsable).toList());
+        byStart.sort(Comparator.comparingLong(Answer::permitStartNanos));
         Map<String, Answer> latestEnding = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Answer permit : byStart) {
             for (Answer other : latestEnding.values()) {
-                if (!other.sidecar().equals(permit.sidecar()) && other.permitEndNanos() - permit.sentNanos() > 0) {
+                if (!other.sidecar().equals(permit.sidecar())
+                        && other.permitEndNanos() - permit.permitStartNanos() > 0) {
+                    long end = Math.min(other.permitEndNanos(), permit.permitEndNanos());
                     problems.add(String.format("overlap of %.1f ms: %s until %s and %s from %s",
-                            (other.permitEndNanos() - permit.sentNanos()) / 1e6, describe(other),
-                            at(other.permitEndNanos()), describe(permit), at(permit.sentNanos())));
+                            (end - permit.permitStartNanos()) / 1e6, describe(other),
+                            at(other.permitEndNanos()), describe(permit), at(permit.permitStartNanos())));
                 }
             }
             latestEnding.merge(permit.sidecar(), permit,
@@ -230,7 +244,7 @@ public final class PermitChecker implements AutoCloseable {
 
     private String describe(Answer a) {
         return a.sidecar() + " (token " + a.fencingToken() + ", " + a.validForMillis() + " ms, asked at "
-                + at(a.sentNanos()) + ")";
+                + at(a.sentNanos()) + ", answered at " + at(a.receivedNanos()) + ")";
     }
 
     private String at(long nanos) {

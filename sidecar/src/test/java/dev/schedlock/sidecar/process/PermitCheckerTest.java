@@ -27,15 +27,33 @@ class PermitCheckerTest {
         checker.add(permit("a", 800, 1000, 1)); // valid until 1800
         checker.add(permit("b", 1700, 1000, 2));
 
-        assertThat(checker.violations()).singleElement().asString().startsWith("overlap of 100.0 ms");
+        assertThat(checker.violations()).singleElement().asString().startsWith("overlap of 99.0 ms"); // b has it at 1701
     }
 
     @Test
-    void shouldFindAnOverlapWhenALateAnswerCoversAnEarlierSentPermit() {
-        checker.add(permit("b", 1000, 1000, 2));
-        checker.add(new PermitChecker.Answer("a", ms(900), ms(3000), "LEADER", true, 1, 500)); // arrived late
+    void shouldFindAnOverlapWhenALateAnswerIsStillValidWhileAnotherSidecarsPermitIs() {
+        checker.add(permit("b", 1000, 1000, 2)); // usable 1001-2000
+        checker.add(new PermitChecker.Answer("a", ms(900), ms(1500), "LEADER", true, 1, 1000)); // 1500-1900
 
-        assertThat(checker.violations()).anyMatch(v -> v.startsWith("overlap"));
+        assertThat(checker.violations()).singleElement().asString().startsWith("overlap of 400.0 ms");
+    }
+
+    @Test
+    void shouldCountAPermitFromItsArrivalNotFromItsRequest() {
+        // b was asked while a's permit ran, but became leader and answered only after it ended:
+        // no client could act on b's permit while a's was valid.
+        checker.add(permit("a", 0, 500, 832)); // usable 1-500
+        checker.add(new PermitChecker.Answer("b", ms(495), ms(540), "LEADER", true, 833, 500));
+
+        assertThat(checker.violations()).isEmpty();
+    }
+
+    @Test
+    void shouldIgnoreAnAnswerThatArrivesAfterItsPermitEnded() {
+        checker.add(permit("b", 1000, 1000, 2));
+        checker.add(new PermitChecker.Answer("a", ms(900), ms(3000), "LEADER", true, 1, 500)); // ended at 1400
+
+        assertThat(checker.violations()).noneMatch(v -> v.startsWith("overlap"));
     }
 
     @Test
