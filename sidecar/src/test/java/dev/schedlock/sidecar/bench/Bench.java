@@ -14,7 +14,9 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]");
+            System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]"
+                    + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
+                    + " | shedlock <sqlite|postgresql> [seconds] [threads]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -23,6 +25,8 @@ public final class Bench {
             case "footprint" -> FootprintBench.main(rest);
             case "handoff" -> HandoffBench.main(rest);
             case "throughput" -> ThroughputBench.main(rest);
+            case "k8s-election" -> K8sElectionBench.main(rest);
+            case "shedlock" -> ShedLockBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);
