@@ -176,9 +176,10 @@ public final class ShedLockBench {
 
         @Override
         public void step(TimedWorkers.Counts counts) {
-            Optional<SimpleLock> lock = provider.lock(names.get(i++ % names.size()));
+            String name = names.get(i++ % names.size());
+            Optional<SimpleLock> lock = provider.lock(name);
             if (lock.isEmpty()) {
-                counts.errors.increment();
+                counts.error("lock() refused " + name + ", which no other thread uses");
                 return;
             }
             counts.first.increment();
@@ -210,14 +211,14 @@ public final class ShedLockBench {
             String name = names.get(i++ % names.size());
             AcquireResult r = store.tryAcquire(name, me, HELD.toMillis(), TakeoverRule.expired());
             if (!r.acquired()) {
-                counts.errors.increment();
+                counts.error("acquire refused " + name + ", which no other thread uses");
                 return;
             }
             counts.first.increment();
             if (store.release(name, me.id(), r.fencingToken())) {
                 counts.second.increment();
             } else {
-                counts.errors.increment();
+                counts.error("release of " + name + " found another holder");
             }
         }
 
@@ -258,12 +259,12 @@ public final class ShedLockBench {
                 held.set(index, extended.get());
                 counts.first.increment();
             } else {
-                counts.errors.increment();
+                counts.error("extend() refused a held lock");
             }
             for (int c = 0; c < CANDIDATES - 1; c++) {
                 String other = "lock-" + ((worker + 1 + (round + c) * workers) % LOCKS);
                 if (provider.lock(other).isPresent()) {
-                    counts.errors.increment();
+                    counts.error("lock() granted " + other + ", which another thread holds");
                 } else {
                     counts.second.increment();
                 }
@@ -303,6 +304,16 @@ public final class ShedLockBench {
                 LOCKS, CANDIDATES - 1, shedMix.first(), shedMix.second(), shedMix.errors(),
                 ourMix.first(), ourMix.second(), ourMix.errors(),
                 (ourMix.first() + ourMix.second()) / (shedMix.first() + shedMix.second()));
+        firstError("ShedLock, own names", shedCycle);
+        firstError("schedlock, own names", ourCycle);
+        firstError("ShedLock, held locks", shedMix);
+        firstError("schedlock, held locks", ourMix);
+    }
+
+    private static void firstError(String workload, TimedWorkers.Rates rates) {
+        if (rates.firstError() != null) {
+            System.out.printf(Locale.ROOT, "%nfirst error (%s): %s%n", workload, rates.firstError());
+        }
     }
 
     /** The version in ShedLock's jar (Maven's pom.properties). */

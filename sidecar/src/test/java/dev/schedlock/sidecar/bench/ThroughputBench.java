@@ -94,7 +94,7 @@ public final class ThroughputBench {
             if (store.renew(mine.get(index), me.id(), tokens.get(index), TTL_MS)) {
                 counts.first.increment();
             } else {
-                counts.errors.increment();
+                counts.error("renewal of " + mine.get(index) + " refused");
             }
             for (int c = 0; c < candidates - 1; c++) {
                 String other = "lock-" + ((worker + 1 + (round + c) * workers) % locks);

@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,15 +35,22 @@ final class TimedWorkers {
         Worker open(int index) throws Exception;
     }
 
-    /** The two operations a workload counts, and its errors. */
+    /** The two operations a workload counts, and its errors (with what the first one was). */
     static final class Counts {
         final LongAdder first = new LongAdder();
         final LongAdder second = new LongAdder();
         final LongAdder errors = new LongAdder();
+        private final AtomicReference<String> firstError = new AtomicReference<>();
+
+        /** Counts an error; the first one's description goes into the report. */
+        void error(String what) {
+            errors.increment();
+            firstError.compareAndSet(null, what);
+        }
     }
 
-    /** Operations per second of the window. */
-    record Rates(double first, double second, long errors) {
+    /** Operations per second of the window; {@code firstError} is null when there was none. */
+    record Rates(double first, double second, long errors, String firstError) {
     }
 
     static Rates run(int workers, int seconds, WorkerFactory factory) throws InterruptedException {
@@ -67,10 +75,14 @@ final class TimedWorkers {
                     ready.countDown();
                     go.await();
                     while (running.get()) {
+                        long stepStart = System.nanoTime();
                         try {
                             worker.step(counts);
                         } catch (RuntimeException e) {
-                            counts.errors.increment();
+                            Throwable cause = e.getCause() != null ? e.getCause() : e;
+                            counts.error(String.format(Locale.ROOT, "%s: %s (the step failed after %.0f ms)",
+                                    e.getClass().getSimpleName(), cause.getMessage(),
+                                    (System.nanoTime() - stepStart) / 1e6));
                         }
                     }
                 } catch (InterruptedException e) {
@@ -95,6 +107,7 @@ final class TimedWorkers {
             throw new IllegalStateException("a worker could not set up", setupFailure.get());
         }
         double secs = elapsed / 1e9;
-        return new Rates(counts.first.sum() / secs, counts.second.sum() / secs, counts.errors.sum());
+        return new Rates(counts.first.sum() / secs, counts.second.sum() / secs, counts.errors.sum(),
+                counts.firstError.get());
     }
 }
