@@ -16,7 +16,9 @@ public final class Bench {
         if (args.length == 0) {
             System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]"
                     + " | failover <sqlite|postgresql> [n] [ttl] [candidates] [heartbeat] [retry]"
-                    + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]");
+                    + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]"
+                    + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
+                    + " | shedlock <sqlite|postgresql> [seconds] [threads]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -28,6 +30,8 @@ public final class Bench {
             case "failover" -> FailoverBench.main(rest);
             case "handoff-claims" -> HandoffClaimsBench.main(rest);
             case "notify" -> NotifyBench.main(rest);
+            case "k8s-election" -> K8sElectionBench.main(rest);
+            case "shedlock" -> ShedLockBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

@@ -3,6 +3,7 @@ package dev.schedlock.sidecar.bench;
 import dev.schedlock.sidecar.store.StoreSettings;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
 import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
+import dev.schedlock.sidecar.store.jdbc.SqlDialect;
 import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +53,12 @@ final class BenchStores {
     }
 
     JdbcLeaseStore open(Duration statementTimeout) {
-        if (sqliteFile != null) {
-            return new JdbcLeaseStore(new SqliteDialect(sqliteFile, statementTimeout));
-        }
-        return new JdbcLeaseStore(new PostgresDialect(PG_URL, PG_USER, null, schema, statementTimeout));
+        return new JdbcLeaseStore(dialect(statementTimeout));
+    }
+
+    /** The dialect that {@link #open} uses, for benchmarks that run their own SQL beside the store's. */
+    SqlDialect dialect(Duration statementTimeout) {
+        return sqliteFile != null ? new SqliteDialect(sqliteFile, statementTimeout) : postgresDialect(statementTimeout);
     }
 
     SqliteDialect sqliteDialect(Duration statementTimeout) {

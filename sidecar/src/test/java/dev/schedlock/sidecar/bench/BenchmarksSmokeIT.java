@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Short runs of every benchmark, so that they keep working between the long runs recorded in
@@ -77,6 +79,28 @@ class BenchmarksSmokeIT {
         assertThat(m.find()).as("%s in:%n%s", line, out).isTrue();
         assertThat(m.group(3)).as("the new leader's pod").isNotEqualTo(m.group(1));
         assertThat(Long.parseLong(m.group(4))).as("its token").isGreaterThan(Long.parseLong(m.group(2)));
+    }
+
+    @Test
+    void fabric8AnchorFailsOverAfterAKillAndHandsOverOnSigterm() throws Exception {
+        // Short timings so that a crash fails over within seconds; two candidate JVMs.
+        String out = capture(() -> K8sElectionBench.main(new String[] {"1", "2000:1500:500", "2"}));
+
+        assertThat(out)
+                .containsPattern("\\| kill -9 of the leader → next onStartLeading \\| p50 [0-9.]+ ms.*\\(n=1\\)")
+                .containsPattern("\\| SIGTERM to the leader → next onStartLeading \\| p50 [0-9.]+ ms.*\\(n=1\\)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void shedLockAnchorRefusesAHeldLockAndCountsBothLibraries(String store) throws Exception {
+        String out = capture(() -> ShedLockBench.main(new String[] {store, "1", "2"}));
+
+        assertThat(out).contains("a held lock was refused to a second caller")
+                .containsPattern("[1-9][0-9,]* lock/s \\+ [1-9][0-9,]* unlock/s")
+                .containsPattern("[1-9][0-9,]* extend/s \\+ [1-9][0-9,]* refused lock/s")
+                .containsPattern("[1-9][0-9,]* renew/s \\+ [1-9][0-9,]* refused acquire/s")
+                .doesNotContainPattern("errors [1-9]");
     }
 
     private interface Body {

@@ -8,9 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * How many lease operations one store sustains with many locks and candidates: worker threads,
@@ -32,78 +29,83 @@ public final class ThroughputBench {
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         int workers = args.length > 4 ? Integer.parseInt(args[4]) : 8;
         BenchStores stores = BenchStores.fresh(kind);
-        try (JdbcLeaseStore setup = stores.open(Duration.ofSeconds(5))) {
-            setup.migrate();
+        TimedWorkers.Rates rates;
+        try {
+            rates = measure(stores, locks, candidates, seconds, workers);
+        } finally {
+            stores.drop();
         }
-        long ttlMs = Duration.ofHours(1).toMillis(); // nothing expires during the run
-        LongAdder renewals = new LongAdder();
-        LongAdder attempts = new LongAdder();
-        LongAdder errors = new LongAdder();
-        AtomicBoolean running = new AtomicBoolean(true);
-        CountDownLatch ready = new CountDownLatch(workers);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            int worker = w;
-            Thread t = new Thread(() -> {
-                try (JdbcLeaseStore store = stores.open(Duration.ofSeconds(5))) {
-                    HolderIdentity me = HolderIdentity.forThisProcess("worker-" + worker, null, "localhost");
-                    List<String> mine = new ArrayList<>();
-                    List<Long> tokens = new ArrayList<>();
-                    for (int l = worker; l < locks; l += workers) {
-                        AcquireResult r = store.tryAcquire("lock-" + l, me, ttlMs, TakeoverRule.expired());
-                        mine.add("lock-" + l);
-                        tokens.add(r.fencingToken());
-                    }
-                    ready.countDown();
-                    go.await();
-                    int i = 0;
-                    while (running.get()) {
-                        int index = i % mine.size();
-                        try {
-                            if (store.renew(mine.get(index), me.id(), tokens.get(index), ttlMs)) {
-                                renewals.increment();
-                            } else {
-                                errors.increment();
-                            }
-                            for (int c = 0; c < candidates - 1; c++) {
-                                String other = "lock-" + ((worker + 1 + (i + c) * workers) % locks);
-                                store.tryAcquire(other, me, ttlMs, TakeoverRule.expired());
-                                attempts.increment();
-                            }
-                        } catch (RuntimeException e) {
-                            errors.increment();
-                        }
-                        i++;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "bench-worker-" + w);
-            threads.add(t);
-            t.start();
-        }
-        ready.await();
-        long t0 = System.nanoTime();
-        go.countDown();
-        Thread.sleep(seconds * 1000L); // the measurement window
-        running.set(false);
-        long elapsed = System.nanoTime() - t0;
-        for (Thread t : threads) {
-            t.join();
-        }
-        stores.drop();
-        double secs = elapsed / 1e9;
-        double renewPerSec = renewals.sum() / secs;
-        double attemptPerSec = attempts.sum() / secs;
         // Per lock at a 10 s heartbeat and 2 s retry: 0.1 renewals/s + (candidates-1) × 0.5 attempts/s.
         double perLockLoad = 0.1 + (candidates - 1) * 0.5;
-        double capacity = (renewPerSec + attemptPerSec) / perLockLoad;
+        double capacity = (rates.first() + rates.second()) / perLockLoad;
         System.out.printf(Locale.ROOT, "## Store throughput, %s, %d locks, %d candidates each, %d workers, %ds%n%n",
                 kind, locks, candidates, workers, seconds);
         System.out.printf(Locale.ROOT, "renewals: %.0f/s, acquire attempts (contended): %.0f/s, errors: %d%n",
-                renewPerSec, attemptPerSec, errors.sum());
+                rates.first(), rates.second(), rates.errors());
         System.out.printf(Locale.ROOT, "capacity at heartbeat 10 s, retry 2 s, %d candidates per lock: about %,.0f locks"
                 + " (per lock %.1f operations/s)%n", candidates, capacity, perLockLoad);
+    }
+
+    /**
+     * Migrates {@code stores} and runs the mix for {@code seconds}: {@link TimedWorkers.Rates#first()}
+     * is renewals per second, {@link TimedWorkers.Rates#second()} contended acquire attempts per second.
+     */
+    static TimedWorkers.Rates measure(BenchStores stores, int locks, int candidates, int seconds, int workers)
+            throws InterruptedException {
+        try (JdbcLeaseStore setup = stores.open(Duration.ofSeconds(5))) {
+            setup.migrate();
+        }
+        return TimedWorkers.run(workers, seconds, index -> new Holder(stores.open(Duration.ofSeconds(5)), index,
+                locks, candidates, workers));
+    }
+
+    /** One worker: holds every {@code workers}-th lock, renews them in turn, tries the others'. */
+    private static final class Holder implements TimedWorkers.Worker {
+        private static final long TTL_MS = Duration.ofHours(1).toMillis(); // nothing expires during the run
+
+        private final JdbcLeaseStore store;
+        private final HolderIdentity me;
+        private final int worker;
+        private final int locks;
+        private final int candidates;
+        private final int workers;
+        private final List<String> mine = new ArrayList<>();
+        private final List<Long> tokens = new ArrayList<>();
+        private int i;
+
+        Holder(JdbcLeaseStore store, int worker, int locks, int candidates, int workers) {
+            this.store = store;
+            this.me = HolderIdentity.forThisProcess("worker-" + worker, null, "localhost");
+            this.worker = worker;
+            this.locks = locks;
+            this.candidates = candidates;
+            this.workers = workers;
+            for (int l = worker; l < locks; l += workers) {
+                AcquireResult r = store.tryAcquire("lock-" + l, me, TTL_MS, TakeoverRule.expired());
+                mine.add("lock-" + l);
+                tokens.add(r.fencingToken());
+            }
+        }
+
+        @Override
+        public void step(TimedWorkers.Counts counts) {
+            int round = i++;
+            int index = round % mine.size();
+            if (store.renew(mine.get(index), me.id(), tokens.get(index), TTL_MS)) {
+                counts.first.increment();
+            } else {
+                counts.error("renewal of " + mine.get(index) + " refused");
+            }
+            for (int c = 0; c < candidates - 1; c++) {
+                String other = "lock-" + ((worker + 1 + (round + c) * workers) % locks);
+                store.tryAcquire(other, me, TTL_MS, TakeoverRule.expired());
+                counts.second.increment();
+            }
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
     }
 }
