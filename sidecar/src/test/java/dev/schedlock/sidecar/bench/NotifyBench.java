@@ -37,10 +37,10 @@ import java.util.concurrent.TimeUnit;
  *       sidecar: an upper bound) to the instant a client has parsed the answer.</li>
  * </ul>
  *
- * <p>Arguments: {@code <sqlite|postgresql> [changes] [long-poll clients=4] [event-stream clients=4] [nodelay]}.
- * {@code nodelay} is a diagnosis, not the product as shipped: it runs both control APIs (this JVM's
- * and the sidecar's, through {@code JAVA_TOOL_OPTIONS}) with {@code -Dsun.net.httpserver.nodelay=true},
- * which turns off Nagle's algorithm on the JDK HTTP server's sockets.
+ * <p>Arguments: {@code <sqlite|postgresql> [changes] [long-poll clients=4] [event-stream clients=4] [nagle]}.
+ * {@code nagle} reproduces the servers before they turned Nagle's algorithm off, for comparison:
+ * it runs both control APIs (this JVM's and the sidecar's, through {@code JAVA_TOOL_OPTIONS}) with
+ * {@code -Dsun.net.httpserver.nodelay=false}, which a {@code -D} may still set.
  */
 public final class NotifyBench {
 
@@ -68,12 +68,12 @@ public final class NotifyBench {
         int changes = a.count(1, 1000);
         int longPolls = a.count(2, 4);
         int streams = a.count(3, 4);
-        boolean nodelay = a.text(4, "").equals("nodelay");
-        if (nodelay) {
+        boolean nagle = a.text(4, "").equals("nagle");
+        if (nagle) {
             // Read once, when the JDK HTTP server is first used: set before any server exists.
-            System.setProperty(NODELAY, "true");
+            System.setProperty(NODELAY, "false");
         }
-        Map<String, String> sidecarEnv = nodelay ? Map.of("JAVA_TOOL_OPTIONS", "-D" + NODELAY + "=true") : Map.of();
+        Map<String, String> sidecarEnv = nagle ? Map.of("JAVA_TOOL_OPTIONS", "-D" + NODELAY + "=false") : Map.of();
         BenchStores stores = BenchStores.migrated(kind);
         Result inProcess;
         Result process;
@@ -84,7 +84,7 @@ public final class NotifyBench {
             stores.drop();
         }
         System.out.printf(Locale.ROOT, "%n## Notification latency, %s, %d long-poll + %d event-stream clients,"
-                + " %d changes%s%n%n", kind, longPolls, streams, changes, nodelay ? ", " + NODELAY + "=true" : "");
+                + " %d changes%s%n%n", kind, longPolls, streams, changes, nagle ? ", " + NODELAY + "=false" : "");
         System.out.println("| clients | in-process: publish → client parsed it | sidecar process: change sent → client"
                 + " parsed it |");
         System.out.println("|---|---|---|");
