@@ -264,12 +264,13 @@ public final class Sidecar implements AutoCloseable {
         }
         stopped = true;
         housekeeping.shutdownNow();
-        if (stopReleaseWatch != null) {
-            stopReleaseWatch.run();
-        }
         if (runner != null) {
+            // First: the watchers hear RELEASING at once, and the handoff does not wait for anything else.
             boolean released = runner.shutdown(wiring.nativeSidecar());
             LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");
+        }
+        if (stopReleaseWatch != null) {
+            stopReleaseWatch.run();
         }
         if (signal != null) {
             signal.close();

@@ -172,6 +172,7 @@ public final class ElectorRunner implements AutoCloseable {
     }
 
     private boolean drainThenRelease(Duration drainTimeout, boolean waitForPermits) {
+        long drainStart = System.nanoTime();
         if (waitForPermits) {
             long end = System.nanoTime() + drainTimeout.toNanos();
             while (true) {
@@ -205,7 +206,15 @@ public final class ElectorRunner implements AutoCloseable {
                 }
             }
         }
-        return elector.releaseInStore();
+        long releaseStart = System.nanoTime();
+        boolean released = elector.releaseInStore();
+        if (released) {
+            LOG.log(Level.INFO, "lock={0} holder={1}: permits drained in {2} ms, released in the store in {3} ms",
+                    elector.config().lockName(), elector.self().id(),
+                    TimeUnit.NANOSECONDS.toMillis(releaseStart - drainStart),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releaseStart));
+        }
+        return released;
     }
 
     @Override
