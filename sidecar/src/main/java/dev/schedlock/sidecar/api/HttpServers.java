@@ -13,7 +13,7 @@ import java.net.InetSocketAddress;
  *       writes an answer's headers and its body separately; with Nagle's algorithm on, the body
  *       of an answer on a kept-alive connection waits for the client's delayed ACK, about 40 ms on
  *       Linux. Measured with the notification benchmark (docs/benchmarks.md): a long-polling
- *       client learned of a change after 45 ms at the median with Nagle, 2 ms without.</li>
+ *       client learned of a change after 43 ms at the median with Nagle, 1.3 ms without.</li>
  *   <li>{@code sun.net.httpserver.maxReqTime=10}: request headers are read on the worker
  *       threads with no time limit by default, so a client that never finishes its request would
  *       hold a worker forever; bound it (seconds). Responses (event streams) are not affected.</li>
