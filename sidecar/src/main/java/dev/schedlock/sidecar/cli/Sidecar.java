@@ -15,10 +15,7 @@ import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
-import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
-import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
-import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
-import dev.schedlock.sidecar.store.jdbc.SqliteReleaseWatcher;
+import dev.schedlock.sidecar.store.jdbc.ReleaseWatch;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -30,6 +27,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -77,7 +78,7 @@ public final class Sidecar implements AutoCloseable {
     private ElectorRunner runner;
     private ControlApi control;
     /** Wakes this candidate when the holder releases: NOTIFY on PostgreSQL, a data-version poll on SQLite. */
-    private Runnable stopReleaseWatch;
+    private ReleaseWatch releaseWatch;
     private SignalFile signal;
     private volatile boolean stopped;
 
@@ -114,15 +115,9 @@ public final class Sidecar implements AutoCloseable {
         control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         runner.start();
         // A release in the store wakes this candidate at once instead of at its next retry.
-        if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof PostgresDialect pg) {
-            PostgresReleaseListener listener = new PostgresReleaseListener(pg, config.lockName(), runner::wake);
-            stopReleaseWatch = listener::close;
-            listener.start();
-        } else if (store instanceof JdbcLeaseStore jdbc && jdbc.dialect() instanceof SqliteDialect sqlite) {
-            SqliteReleaseWatcher watcher = new SqliteReleaseWatcher(sqlite, config.lockName(),
-                    SqliteReleaseWatcher.DEFAULT_INTERVAL, runner::wake);
-            stopReleaseWatch = watcher::close;
-            watcher.start();
+        if (store instanceof JdbcLeaseStore jdbc) {
+            releaseWatch = jdbc.dialect().releaseWatch(config.lockName(), runner::wake);
+            releaseWatch.start();
         }
 
         if (wiring.signalFile() != null) {
@@ -230,13 +225,12 @@ public final class Sidecar implements AutoCloseable {
             }
             Thread.sleep(20); // a one-off training run, polling its own elector
         }
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newHttpClient();
         String controlBase = "http://" + hostPort(control.address());
         String statusBase = "http://" + hostPort(status.address());
         for (String uri : new String[] {controlBase + "/v1/lease", controlBase + "/v1/lease/allowed",
             statusBase + "/readyz", statusBase + "/healthz", statusBase + "/metrics", statusBase + "/v1/lease"}) {
-            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.discarding());
         }
     }
 
@@ -269,8 +263,8 @@ public final class Sidecar implements AutoCloseable {
             boolean released = runner.shutdown(wiring.nativeSidecar());
             LOG.log(Level.INFO, released ? "released the lease" : "stopped without holding the lease");
         }
-        if (stopReleaseWatch != null) {
-            stopReleaseWatch.run();
+        if (releaseWatch != null) {
+            releaseWatch.close();
         }
         if (signal != null) {
             signal.close();

@@ -3,7 +3,10 @@ package dev.schedlock.sidecar.cli;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LeaseStores;
 import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -23,7 +26,7 @@ abstract class StoreCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        String missing = missingSqliteFile();
+        Path missing = missingSqliteFile();
         if (missing != null && !createsStore()) {
             // Opening would create an empty file where the operator expected a database.
             err().println("schedlock: no SQLite database at " + missing + ": check --store (or SCHEDLOCK_STORE);"
@@ -50,20 +53,19 @@ abstract class StoreCommand implements Callable<Integer> {
         return false;
     }
 
-    private String missingSqliteFile() {
+    /** The SQLite file the store URL names, if it does not exist; null otherwise (or for another store). */
+    private Path missingSqliteFile() {
         String url = store.url.trim();
         if (!url.startsWith("jdbc:sqlite:")) {
             return null;
         }
-        String path = url.substring("jdbc:sqlite:".length());
-        if (path.startsWith("file:")) {
-            path = path.substring("file:".length());
+        Path file;
+        try {
+            file = SqliteDialect.fromUrl(url, ONE_SHOT_TIMEOUT).file();
+        } catch (IllegalArgumentException e) {
+            return null; // opening the store reports what is wrong with the URL
         }
-        int query = path.indexOf('?');
-        if (query >= 0) {
-            path = path.substring(0, query);
-        }
-        return path.isBlank() || java.nio.file.Files.exists(java.nio.file.Path.of(path)) ? null : path;
+        return Files.exists(file) ? null : file;
     }
 
     /** Does the work; returns the exit code. */

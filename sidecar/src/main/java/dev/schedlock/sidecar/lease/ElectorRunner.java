@@ -174,7 +174,7 @@ public final class ElectorRunner implements AutoCloseable {
     private boolean drainThenRelease(Duration drainTimeout, boolean waitForPermits) {
         long drainStart = System.nanoTime();
         if (waitForPermits) {
-            long end = System.nanoTime() + drainTimeout.toNanos();
+            long end = drainStart + drainTimeout.toNanos();
             while (true) {
                 long seen;
                 synchronized (signal) {

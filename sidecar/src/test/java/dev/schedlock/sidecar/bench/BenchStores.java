@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.bench;
 
 import dev.schedlock.sidecar.store.StoreSettings;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
 import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
 import dev.schedlock.sidecar.store.jdbc.SqlDialect;
 import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
@@ -17,9 +18,8 @@ import java.util.Properties;
 /** Opens fresh stores for benchmarks: a new SQLite file, or a new schema in the local PostgreSQL. */
 final class BenchStores {
 
-    static final String PG_URL = System.getenv().getOrDefault("SCHEDLOCK_TEST_PG_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test");
-    static final String PG_USER = System.getenv().getOrDefault("SCHEDLOCK_TEST_PG_USER", "postgres");
+    static final String PG_URL = LocalPostgres.URL;
+    static final String PG_USER = LocalPostgres.USER;
 
     private final String kind;
     private final Path sqliteFile;
@@ -61,11 +61,7 @@ final class BenchStores {
         return sqliteFile != null ? new SqliteDialect(sqliteFile, statementTimeout) : postgresDialect(statementTimeout);
     }
 
-    SqliteDialect sqliteDialect(Duration statementTimeout) {
-        return new SqliteDialect(sqliteFile, statementTimeout);
-    }
-
-    PostgresDialect postgresDialect(Duration statementTimeout) {
+    private PostgresDialect postgresDialect(Duration statementTimeout) {
         return new PostgresDialect(PG_URL, PG_USER, null, schema, statementTimeout);
     }
 

@@ -9,8 +9,7 @@ import dev.schedlock.sidecar.lease.MonotonicClock;
 import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
-import dev.schedlock.sidecar.store.jdbc.PostgresReleaseListener;
-import dev.schedlock.sidecar.store.jdbc.SqliteReleaseWatcher;
+import dev.schedlock.sidecar.store.jdbc.ReleaseWatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,17 +69,9 @@ public final class HandoffBench {
             });
             ElectorRunner runner = new ElectorRunner(elector);
             runners.add(runner);
-            if (kind.equals("postgresql")) {
-                PostgresReleaseListener listener = new PostgresReleaseListener(
-                        stores.postgresDialect(Duration.ofSeconds(2)), config.lockName(), runner::wake);
-                listener.start();
-                closeables.add(listener);
-            } else {
-                SqliteReleaseWatcher watcher = new SqliteReleaseWatcher(stores.sqliteDialect(Duration.ofSeconds(2)),
-                        config.lockName(), SqliteReleaseWatcher.DEFAULT_INTERVAL, runner::wake);
-                watcher.start();
-                closeables.add(watcher);
-            }
+            ReleaseWatch watch = stores.dialect(Duration.ofSeconds(2)).releaseWatch(config.lockName(), runner::wake);
+            watch.start();
+            closeables.add(watch);
             runner.start();
         }
         long[] latencies = new long[handoffs];

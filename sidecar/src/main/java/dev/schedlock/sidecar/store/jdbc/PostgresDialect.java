@@ -221,6 +221,12 @@ public final class PostgresDialect implements SqlDialect {
         return "SELECT pg_notify('" + RELEASE_CHANNEL + "', '" + schema + "/' || ?)";
     }
 
+    /** LISTEN on a connection of its own: the release transaction sends NOTIFY. */
+    @Override
+    public ReleaseWatch releaseWatch(String lockName, Runnable onRelease) {
+        return new PostgresReleaseListener(this, lockName, onRelease);
+    }
+
     /** The payload a release of {@code lockName} in this schema sends on {@link #RELEASE_CHANNEL}. */
     public String releasePayload(String lockName) {
         return schema + "/" + lockName;

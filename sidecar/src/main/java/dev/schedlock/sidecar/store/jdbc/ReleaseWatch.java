@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * own connection is what reports the store's health, and candidates still acquire at their next
  * retry meanwhile.
  */
-abstract class ReleaseWatch implements AutoCloseable {
+public abstract class ReleaseWatch implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ReleaseWatch.class.getName());
     private static final long FIRST_BACKOFF_MILLIS = 500;

@@ -28,6 +28,12 @@ public interface SqlDialect {
         return null;
     }
 
+    /**
+     * The thread (not started) that wakes a waiting candidate of {@code lockName} when its holder
+     * releases, so that it need not wait for its next retry.
+     */
+    ReleaseWatch releaseWatch(String lockName, Runnable onRelease);
+
     /** A SQL expression for the store's clock in integer milliseconds since the epoch. */
     String nowMillisExpression();
 

@@ -85,10 +85,7 @@ public final class SqliteDialect implements SqlDialect {
 
     @Override
     public Connection connect() throws SQLException {
-        refuseNetworkFileSystem();
-        SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
-        Connection c = config.createConnection("jdbc:sqlite:" + file);
+        Connection c = baseConfig().createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
             // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
@@ -106,11 +103,23 @@ public final class SqliteDialect implements SqlDialect {
      * file, so a watcher can never change the store.
      */
     Connection connectReadOnly() throws SQLException {
+        SQLiteConfig config = baseConfig();
+        config.setReadOnly(true);
+        return config.createConnection("jdbc:sqlite:" + file);
+    }
+
+    /** Network file systems refused, the busy timeout set: what every connection starts from. */
+    private SQLiteConfig baseConfig() {
         refuseNetworkFileSystem();
         SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(true);
         config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
-        return config.createConnection("jdbc:sqlite:" + file);
+        return config;
+    }
+
+    /** Polls {@code PRAGMA data_version}: SQLite has no push. */
+    @Override
+    public ReleaseWatch releaseWatch(String lockName, Runnable onRelease) {
+        return new SqliteReleaseWatcher(this, lockName, SqliteReleaseWatcher.DEFAULT_INTERVAL, onRelease);
     }
 
     @Override
