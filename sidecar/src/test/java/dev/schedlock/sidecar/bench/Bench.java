@@ -18,7 +18,8 @@ public final class Bench {
                     + " | failover <sqlite|postgresql> [n] [ttl] [candidates] [heartbeat] [retry]"
                     + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]"
                     + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
-                    + " | shedlock <sqlite|postgresql> [seconds] [threads]");
+                    + " | shedlock <sqlite|postgresql> [seconds] [threads]"
+                    + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -32,6 +33,7 @@ public final class Bench {
             case "notify" -> NotifyBench.main(rest);
             case "k8s-election" -> K8sElectionBench.main(rest);
             case "shedlock" -> ShedLockBench.main(rest);
+            case "churn" -> ChurnBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

@@ -66,6 +66,15 @@ class BenchmarksSmokeIT {
     }
 
     @Test
+    void churnBenchmarkCountsRequestsGrantsAndWatchersEvents() throws Exception {
+        ChurnBench.Counts counts = ChurnBench.run(BenchStores.migrated("sqlite"), 2, 2, 3, true);
+
+        assertThat(counts.requests().get()).as("requests sent").isGreaterThan(counts.granted().get());
+        assertThat(counts.granted().get()).as("claims granted and returned").isPositive();
+        assertThat(counts.failures()).as("requests without an answer, even after one resend").isEmpty();
+    }
+
+    @Test
     void notifyBenchmarkDeliversEveryChangeToEveryClient() throws Exception {
         String out = capture(() -> NotifyBench.main(new String[] {"sqlite", "6", "2", "2"}));
 

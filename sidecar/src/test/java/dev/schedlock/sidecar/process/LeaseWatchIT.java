@@ -117,7 +117,13 @@ class LeaseWatchIT extends WithSidecars {
                 SidecarProcess.Reply claim = sidecar.post("/v1/claims", "{\"client\":\"" + client + "\"}");
                 if (claim.status() == 200) {
                     granted++;
-                    assertThat(sidecar.delete("/v1/claims/" + client).status()).isEqualTo(204);
+                    SidecarProcess.Reply returned = sidecar.delete("/v1/claims/" + client);
+                    if (returned.wasResent() && returned.status() == 404) {
+                        // the first DELETE returned the claim and its answer was lost (see SidecarProcess.send)
+                        assertThat(returned.json().path("error").asText()).isEqualTo("NO_CLAIM");
+                    } else {
+                        assertThat(returned.status()).as(returned.body()).isEqualTo(204);
+                    }
                 }
             }
             return granted;

@@ -1,0 +1,140 @@
+package dev.schedlock.sidecar.bench;
+
+import dev.schedlock.sidecar.process.SidecarProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Claim churn: several clients of one real sidecar in claims mode claim ({@code POST /v1/claims})
+ * and return ({@code DELETE /v1/claims/NAME}) as fast as they can for a while, with event-stream
+ * watchers woken by every change. Counts the requests, the answers, and the requests that failed
+ * without an answer, with the JDK client's message.
+ *
+ * <p>The failures it finds are the JDK client's, not the sidecar's (docs/troubleshooting.md,
+ * "HTTP/1.1 header parser received no bytes"): with {@code raw} the requests go straight through
+ * the JDK client and fail now and then; with {@code resend} they go through the tests' helper,
+ * which sends such a request once more, and the count of resent requests is reported instead.
+ *
+ * <p>Arguments: {@code <sqlite|postgresql> [seconds=60] [clients=4] [watchers=20] [raw|resend]}.
+ */
+public final class ChurnBench {
+
+    private static final String LOCK = "churn";
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    private ChurnBench() {
+    }
+
+    /** Per-run counts, shared by the client threads. */
+    record Counts(AtomicLong requests, AtomicLong granted, AtomicLong failed, AtomicLong resent, List<String> failures) {
+
+        Counts() {
+            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong(), new ArrayList<>());
+        }
+
+        void fail(String what) {
+            failed.incrementAndGet();
+            synchronized (failures) {
+                if (failures.size() < 20) {
+                    failures.add(what);
+                }
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchArgs a = new BenchArgs(args);
+        String kind = a.text(0, "sqlite");
+        int seconds = a.count(1, 60);
+        int clients = a.count(2, 4);
+        int watchers = a.count(3, 20);
+        boolean resend = a.text(4, "raw").equals("resend");
+        BenchStores stores = BenchStores.migrated(kind);
+        Counts counts = run(stores, seconds, clients, watchers, resend);
+        System.out.printf(Locale.ROOT, "%n## Claim churn, %s, %d clients, %d watchers, %d s, %s (load %s)%n%n", kind,
+                clients, watchers, seconds, resend ? "resending a request whose answer was lost" : "raw JDK client",
+                LoadAverage.now());
+        long requests = counts.requests().get();
+        System.out.printf(Locale.ROOT, "%,d requests (%,.0f/s), %,d claims granted and returned%n", requests,
+                requests / (double) seconds, counts.granted().get());
+        System.out.printf(Locale.ROOT, "failed without an answer: %d (%.2f per million); resent: %d%n",
+                counts.failed().get(), counts.failed().get() * 1e6 / Math.max(1, requests), counts.resent().get());
+        counts.failures().forEach(f -> System.out.println("  " + f));
+    }
+
+    static Counts run(BenchStores stores, int seconds, int clients, int watchers, boolean resend) throws Exception {
+        Counts counts = new Counts();
+        try (SidecarGroup group = new SidecarGroup(stores, LOCK, 1, List.of("--permit-mode", "claims"))) {
+            group.startAll();
+            SidecarProcess sidecar = group.get(0);
+            List<EventStream> streams = new ArrayList<>();
+            AtomicLong events = new AtomicLong();
+            for (int i = 0; i < watchers; i++) {
+                streams.add(EventStream.open(sidecar.controlUri("/"), "watcher-" + i, (view, at) -> events.incrementAndGet()));
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                String client = "worker-" + i;
+                threads.add(BenchHttp.clientThread(client, () -> churn(sidecar, client, end, resend, counts)));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            streams.forEach(EventStream::close);
+            if (events.get() == 0) {
+                throw new IllegalStateException("no watcher saw an event: logs in " + group.dir());
+            }
+        }
+        return counts;
+    }
+
+    private static void churn(SidecarProcess sidecar, String client, long end, boolean resend, Counts counts)
+            throws InterruptedException {
+        String body = "{\"client\":\"" + client + "\"}";
+        URI claims = sidecar.controlUri("/v1/claims");
+        URI mine = sidecar.controlUri("/v1/claims/" + client);
+        while (System.nanoTime() - end < 0) {
+            int claimed = send(HttpRequest.newBuilder(claims).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)), resend, counts, client + " POST");
+            if (claimed == 200) {
+                counts.granted().incrementAndGet();
+                int returned = send(HttpRequest.newBuilder(mine).DELETE(), resend, counts, client + " DELETE");
+                if (returned == -1) {
+                    // The answer was lost: return it again so that the next claim is not refused for ours.
+                    send(HttpRequest.newBuilder(mine).DELETE(), resend, counts, client + " DELETE again");
+                }
+            }
+        }
+    }
+
+    /** Returns the status, or -1 when the request failed without an answer. */
+    private static int send(HttpRequest.Builder request, boolean resend, Counts counts,
+                            String what) throws InterruptedException {
+        counts.requests().incrementAndGet();
+        try {
+            if (resend) {
+                SidecarProcess.Reply reply = SidecarProcess.send(request);
+                if (reply.wasResent()) {
+                    counts.resent().incrementAndGet();
+                }
+                return reply.status();
+            }
+            HttpResponse<String> response = BenchHttp.HTTP.send(request.timeout(REQUEST_TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode();
+        } catch (IOException e) {
+            counts.fail(what + ": " + e);
+            return -1;
+        }
+    }
+}
