@@ -34,6 +34,9 @@ import java.util.Optional;
  */
 public final class JdbcLeaseStore implements LeaseStore {
 
+    /** What a migration is called in store errors; SQLite waits longer for locks during one. */
+    static final String MIGRATION = "migration";
+
     private static final System.Logger LOG = System.getLogger(JdbcLeaseStore.class.getName());
 
     private static final String ROW_COLUMNS =
@@ -68,12 +71,12 @@ public final class JdbcLeaseStore implements LeaseStore {
 
     @Override
     public void migrate() {
-        run("migration", c -> new SchemaMigrator(dialect, Migration.forDialect(dialect.name())).migrate(c));
+        migrate(Migration.forDialect(dialect.name()));
     }
 
     /** Migrates only up to {@code version}; for benchmarks that compare schema levels. */
     public void migrateTo(int version) {
-        run("migration", c -> new SchemaMigrator(dialect, Migration.forDialect(dialect.name(), version)).migrate(c));
+        migrate(Migration.forDialect(dialect.name(), version));
     }
 
     @Override
@@ -353,13 +356,26 @@ public final class JdbcLeaseStore implements LeaseStore {
     }
 
     private Connection connection() throws SQLException {
+        return connection(false);
+    }
+
+    /** The store's one connection, opened the dialect's way for a migration if it opens now. */
+    private Connection connection(boolean forMigration) throws SQLException {
         if (closed) {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "store " + describe() + " is closed");
         }
         if (connection == null) {
-            connection = dialect.connect();
+            connection = forMigration ? dialect.connectForMigration() : dialect.connect();
         }
         return connection;
+    }
+
+    private synchronized void migrate(List<Migration> migrations) {
+        try {
+            new SchemaMigrator(dialect, migrations).migrate(connection(true));
+        } catch (SQLException e) {
+            throw failure(e, MIGRATION);
+        }
     }
 
     @FunctionalInterface

@@ -37,6 +37,15 @@ final class SchemaMigrator {
     }
 
     int migrate(Connection c) throws SQLException {
+        dialect.enterMigration(c);
+        try {
+            return migrateWithinWaits(c);
+        } finally {
+            dialect.exitMigration(c);
+        }
+    }
+
+    private int migrateWithinWaits(Connection c) throws SQLException {
         // 1. Read-only look first: refuse foreign or newer databases before any write
         //    (on SQLite even switching to WAL mode would rewrite the file header).
         checkOwnership(c, dialect.existingTables(c));

@@ -43,6 +43,14 @@ public interface SqlDialect {
     /** Opens and configures a new connection (timeouts, pragmas). */
     Connection connect() throws SQLException;
 
+    /**
+     * Opens the store's connection for a migration, which may wait longer for locks (SQLite);
+     * {@link #exitMigration} brings it back to the lease operations' waits.
+     */
+    default Connection connectForMigration() throws SQLException {
+        return connect();
+    }
+
     /** Starts a transaction that holds the write lock from its first statement. */
     void beginWrite(Connection connection) throws SQLException;
 
@@ -64,6 +72,17 @@ public interface SqlDialect {
 
     /** Called once before the first migration step touches anything (SQLite: WAL mode). */
     void beforeMigrate(Connection connection) throws SQLException;
+
+    /**
+     * Called first when a migration starts, before it reads anything: the dialect may let the
+     * migration wait longer for locks than a lease operation may (SQLite).
+     */
+    default void enterMigration(Connection connection) throws SQLException {
+    }
+
+    /** Called last when a migration ends, whether it succeeded or not: undoes {@link #enterMigration}. */
+    default void exitMigration(Connection connection) throws SQLException {
+    }
 
     /**
      * Turns a driver exception into a message for the operator: what was found and what to do.

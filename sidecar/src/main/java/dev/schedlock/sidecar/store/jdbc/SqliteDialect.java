@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
 
 /**
  * SQLite: one file shared by the processes of one host.
@@ -37,6 +38,15 @@ public final class SqliteDialect implements SqlDialect {
 
     private static final int SQLITE_BUSY = 5;
     private static final long WAL_SWITCH_RETRY_MILLIS = 10;
+
+    /**
+     * How long a migration waits for the file's locks, at least. Sidecars that start together on
+     * a new file wait for one another's migration: on a busy node a cold JVM can hold the write
+     * lock for longer than the statement timeout, which is sized for renewals, and the others
+     * would fail, log an error and retry. The lease is not held while migrating, so the longer
+     * wait costs only start-up time; a file locked for longer is still reported.
+     */
+    static final Duration MIGRATION_LOCK_WAIT = Duration.ofSeconds(10);
 
     private final Path file;
     private final Duration busyTimeout;
@@ -85,7 +95,22 @@ public final class SqliteDialect implements SqlDialect {
 
     @Override
     public Connection connect() throws SQLException {
-        Connection c = baseConfig().createConnection("jdbc:sqlite:" + file);
+        return connect(busyTimeout);
+    }
+
+    /**
+     * Even the first statement on a connection reads the file's header, under a shared lock that
+     * another process's migration (still in rollback-journal mode, or switching to WAL) can hold.
+     */
+    @Override
+    public Connection connectForMigration() throws SQLException {
+        return connect(migrationLockWait());
+    }
+
+    private Connection connect(Duration lockWait) throws SQLException {
+        SQLiteConfig config = baseConfig();
+        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, lockWait.toMillis()));
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
             // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
@@ -123,6 +148,29 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     @Override
+    public void enterMigration(Connection c) throws SQLException {
+        setBusyTimeout(c, migrationLockWait());
+    }
+
+    @Override
+    public void exitMigration(Connection c) throws SQLException {
+        setBusyTimeout(c, busyTimeout);
+    }
+
+    private Duration migrationLockWait() {
+        return busyTimeout.compareTo(MIGRATION_LOCK_WAIT) > 0 ? busyTimeout : MIGRATION_LOCK_WAIT;
+    }
+
+    /** The busy timeout in force during {@code during}. */
+    private Duration lockWait(String during) {
+        return JdbcLeaseStore.MIGRATION.equals(during) ? migrationLockWait() : busyTimeout;
+    }
+
+    private static void setBusyTimeout(Connection c, Duration timeout) throws SQLException {
+        c.unwrap(SQLiteConnection.class).setBusyTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    @Override
     public void beforeMigrate(Connection c) throws SQLException {
         // Persistent in the file; needs a write lock, so it runs after the ownership check.
         String mode = switchToWal(c);
@@ -139,7 +187,7 @@ public final class SqliteDialect implements SqlDialect {
      * statement has released its locks by then, so they retry, within the busy timeout.
      */
     private String switchToWal(Connection c) throws SQLException {
-        long deadline = System.nanoTime() + busyTimeout.toNanos();
+        long deadline = System.nanoTime() + migrationLockWait().toNanos();
         while (true) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode = WAL")) {
                 rs.next();
@@ -225,7 +273,7 @@ public final class SqliteDialect implements SqlDialect {
         int code = e.getErrorCode() & 0xff;
         return switch (code) {
             case 5, 6 -> new StoreException(Kind.UNAVAILABLE, what + "the file stayed locked by another process for"
-                    + " longer than the busy timeout (" + busyTimeout.toMillis() + " ms); a long transaction or a"
+                    + " longer than the busy timeout (" + lockWait(during).toMillis() + " ms); a long transaction or a"
                     + " stuck process holds it. Check with `fuser " + file + "`", e);
             case 8 -> new StoreException(Kind.READ_ONLY, what + "the database is read-only for this process (uid "
                     + uid() + "). It needs write access to " + file + " and to its directory (for the -wal and -shm"
