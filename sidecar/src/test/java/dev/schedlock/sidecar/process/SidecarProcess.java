@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -327,26 +328,8 @@ public final class SidecarProcess implements AutoCloseable {
      * allow for the repeat. A sidecar that stops answering still fails: the repeat fails too.
      */
     public static Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        HttpRequest built = request.timeout(REQUEST_TIMEOUT).build();
         try {
-            return await(sendAsync(built, 1));
-        } catch (IOException e) {
-            if (!isAnswerLostOnReusedConnection(e)) {
-                throw e;
-            }
-            System.out.printf("%s %s: %s; sent once more%n", built.method(), built.uri(), e.getMessage());
-            return await(sendAsync(built, 2));
-        }
-    }
-
-    /** The JDK client's message when a connection closed before any byte of the answer. */
-    static boolean isAnswerLostOnReusedConnection(IOException e) {
-        return "HTTP/1.1 header parser received no bytes".equals(e.getMessage());
-    }
-
-    private static Reply await(CompletableFuture<Reply> reply) throws IOException, InterruptedException {
-        try {
-            return reply.get();
+            return sendAsync(request.timeout(REQUEST_TIMEOUT)).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
@@ -355,9 +338,26 @@ public final class SidecarProcess implements AutoCloseable {
         }
     }
 
-    /** Sends without waiting (set a timeout on {@code request}); the reply records when it was sent. */
+    /** The JDK client's message when a connection closed before any byte of the answer. */
+    static boolean isAnswerLostOnReusedConnection(Throwable e) {
+        return e instanceof IOException && "HTTP/1.1 header parser received no bytes".equals(e.getMessage());
+    }
+
+    /**
+     * Sends without waiting (set a timeout on {@code request}); the reply records when it was sent.
+     * Resends once as {@link #send(HttpRequest.Builder)} does.
+     */
     static CompletableFuture<Reply> sendAsync(HttpRequest.Builder request) {
-        return sendAsync(request.build(), 1);
+        HttpRequest built = request.build();
+        return sendAsync(built, 1).exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (!isAnswerLostOnReusedConnection(cause)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            System.out.printf("%s %s: %s; sent once more%n", built.method(), built.uri(), cause.getMessage());
+            return sendAsync(built, 2);
+        });
     }
 
     private static CompletableFuture<Reply> sendAsync(HttpRequest request, int attempt) {
