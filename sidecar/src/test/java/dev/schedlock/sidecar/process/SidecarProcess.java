@@ -321,7 +321,7 @@ public final class SidecarProcess implements AutoCloseable {
      * takes a connection from its pool: the answer can reach the pool's idle-connection watcher
      * instead of the exchange, which then closes the connection and fails the request with
      * "HTTP/1.1 header parser received no bytes" although the sidecar answered (JDK-8336655; a
-     * packet capture and the reproduction are in docs/troubleshooting.md). The JDK itself resends
+     * packet capture and the measurements are in docs/benchmarks.md, "Claim churn"). The JDK itself resends
      * GET in that case and refuses to resend POST and DELETE. Every call of the control API may be
      * sent twice (a claim is renewed, a second return answers 404 NO_CLAIM), so the helper resends
      * them too, says so on stdout, and marks the reply: a test that asserts on a status must
