@@ -25,13 +25,16 @@ class ChaosIT {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
-    @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"sqlite, store-clock", "sqlite, observed", "postgresql, store-clock", "postgresql, observed"})
+    @ParameterizedTest(name = "{0}, {1}, {2} permits")
+    @CsvSource({"sqlite, store-clock, pod", "sqlite, observed, pod", "postgresql, store-clock, pod",
+            "postgresql, observed, pod", "sqlite, observed, claims", "postgresql, store-clock, claims"})
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void shouldNeverOverlapPermitsNorLowerTokensUnderRandomFaults(String store, String policy) throws Exception {
+    void shouldNeverOverlapPermitsNorLowerTokensUnderRandomFaults(String store, String policy, String permits)
+            throws Exception {
         long seed = Long.getLong("chaos.seed", System.nanoTime());
-        ChaosReport report = ChaosRun.run(new ChaosRun.Settings(store, policy, DURATION, Integer.MAX_VALUE, seed, 3,
-                Set.of()),
+        ChaosRun.Settings settings = new ChaosRun.Settings(store, policy, DURATION, Integer.MAX_VALUE, seed, 3,
+                Set.of());
+        ChaosReport report = ChaosRun.run(permits.equals("claims") ? settings.withClaims() : settings,
                 dir, System.out);
         System.out.println(report.markdown());
 

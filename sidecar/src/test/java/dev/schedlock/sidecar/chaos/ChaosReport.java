@@ -133,7 +133,8 @@ public record ChaosReport(Settings settings, Duration elapsed, List<Answer> perm
     /** The Markdown block for docs/benchmarks.md. */
     public String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "### %s, %s takeover%n%n", settings.store(), settings.policy()));
+        md.append(String.format(Locale.ROOT, "### %s, %s takeover%s%n%n", settings.store(), settings.policy(),
+                settings.claims() ? ", claims mode (clients claim with POST /v1/claims)" : ""));
         md.append(String.format(Locale.ROOT, "%d sidecars, seed %d, TTL %d ms, ran %.0f s, %d faults, %d sidecar"
                         + " processes in all, %d permits seen by the clients.%n%n",
                 settings.sidecars(), settings.seed(), settings.ttl().toMillis(), elapsed.toMillis() / 1e3,

@@ -67,11 +67,16 @@ public final class ChaosRun {
 
     /** One chaos run's parameters. {@code store}: sqlite or postgresql; {@code policy}: store-clock or observed. */
     public record Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
-                           int sidecars, Set<Fault> without, Duration ttl) {
+                           int sidecars, Set<Fault> without, Duration ttl, boolean claims) {
 
         public Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
                         int sidecars, Set<Fault> without) {
-            this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL);
+            this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL, false);
+        }
+
+        /** The same run with the sidecars in claims mode: each client claims and renews with {@code POST /v1/claims}. */
+        public Settings withClaims() {
+            return new Settings(store, policy, maxDuration, targetTransitions, seed, sidecars, without, ttl, true);
         }
 
         public Settings {
@@ -107,7 +112,8 @@ public final class ChaosRun {
 
         @Override
         public String toString() {
-            return store + ", " + policy + ", " + sidecars + " sidecars, TTL " + ttl.toMillis() + " ms, seed " + seed
+            return store + ", " + policy + ", " + sidecars + " sidecars" + (claims ? " in claims mode" : "")
+                    + ", TTL " + ttl.toMillis() + " ms, seed " + seed
                     + (without.isEmpty() ? "" : ", without " + without);
         }
     }
@@ -165,7 +171,7 @@ public final class ChaosRun {
             for (int slot = 0; slot < slots.length; slot++) {
                 slots[slot] = launch(slot);
             }
-            checker = PermitChecker.watching(List.of(slots));
+            checker = settings.claims() ? PermitChecker.claiming(List.of(slots)) : PermitChecker.watching(List.of(slots));
             startNanos = System.nanoTime();
             if (awaitLeader().isEmpty()) {
                 throw new AssertionError("no leader within " + LEADER_PATIENCE + " of the start:\n" + describe());
@@ -292,6 +298,9 @@ public final class ChaosRun {
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
                 "--takeover-policy", settings.policy()));
         args.addAll(settings.timing());
+        if (settings.claims()) {
+            args.addAll(List.of("--permit-mode", "claims"));
+        }
         if (settings.postgres()) {
             args.addAll(List.of("--store", LocalPostgres.URL, "--store-user", role, "--store-schema", schema));
         } else {
@@ -319,7 +328,8 @@ public final class ChaosRun {
         return Optional.empty();
     }
 
-    private static boolean holdsPermit(SidecarProcess p) throws InterruptedException {
+    /** Whether {@code p} leads: a permit in pod mode; in claims mode, where a GET is never a permit, {@code leader}. */
+    private boolean holdsPermit(SidecarProcess p) throws InterruptedException {
         if (!p.isAlive() || !p.isListening()) {
             return false;
         }
@@ -329,7 +339,7 @@ public final class ChaosRun {
                 return false;
             }
             JsonNode lease = reply.json();
-            return lease.path("leader").asBoolean() && lease.path("validForMillis").asLong() > 0;
+            return lease.path("leader").asBoolean() && (settings.claims() || lease.path("validForMillis").asLong() > 0);
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -19,7 +19,8 @@ import java.util.function.Predicate;
 
 /**
  * The safety checker of the process tests: a background thread asks every sidecar
- * {@code GET /v1/lease} in a loop, as many main containers would, and keeps every answer.
+ * {@code GET /v1/lease} in a loop, as many main containers would, and keeps every answer (in
+ * claims mode, {@link #claiming}, it claims with {@code POST /v1/claims} instead).
  *
  * <p>An answer with {@code validForMillis > 0} is a permit that its client may act on from the
  * moment the answer ARRIVED until {@code sent + validForMillis}, on this JVM's
@@ -64,7 +65,11 @@ public final class PermitChecker implements AutoCloseable {
         }
     }
 
+    /** The client name each sidecar's claims-mode client claims as. */
+    static final String CLAIM_CLIENT = "checker";
+
     private final List<SidecarProcess> sidecars;
+    private final boolean claims;
     private final List<Answer> answers = new ArrayList<>();
     private final Map<SidecarProcess, CompletableFuture<?>> inFlight = new HashMap<>();
     private final List<String> badAnswers = new ArrayList<>();
@@ -72,9 +77,15 @@ public final class PermitChecker implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private volatile boolean running = true;
     private int failedRequests;
+    private int deniedClaims;
 
     /** A checker that does not poll yet; {@link #add} feeds it answers (the checker's own test). */
     PermitChecker(List<SidecarProcess> sidecars) {
+        this(sidecars, false);
+    }
+
+    private PermitChecker(List<SidecarProcess> sidecars, boolean claims) {
+        this.claims = claims;
         this.sidecars = new CopyOnWriteArrayList<>(sidecars);
         this.loop = new Thread(this::pollLoop, "permit-checker");
         this.loop.setDaemon(true);
@@ -83,6 +94,18 @@ public final class PermitChecker implements AutoCloseable {
     /** Starts polling every one of {@code sidecars} at once. */
     public static PermitChecker watching(List<SidecarProcess> sidecars) {
         PermitChecker checker = new PermitChecker(sidecars);
+        checker.loop.start();
+        return checker;
+    }
+
+    /**
+     * Starts claiming at every one of {@code sidecars} (run with {@code --permit-mode claims}): each
+     * sidecar's client sends {@code POST /v1/claims} as client {@value #CLAIM_CLIENT} in the same
+     * loop, which renews its claim while the sidecar leads. A grant (200) is a permit like any
+     * other; a denial (409) is counted, not kept, since it names no token.
+     */
+    public static PermitChecker claiming(List<SidecarProcess> sidecars) {
+        PermitChecker checker = new PermitChecker(sidecars, true);
         checker.loop.start();
         return checker;
     }
@@ -110,7 +133,11 @@ public final class PermitChecker implements AutoCloseable {
     }
 
     private CompletableFuture<?> ask(SidecarProcess p) {
-        HttpRequest request = HttpRequest.newBuilder(p.controlUri("/v1/lease")).timeout(REQUEST_TIMEOUT).GET().build();
+        HttpRequest request = claims
+                ? HttpRequest.newBuilder(p.controlUri("/v1/claims")).timeout(REQUEST_TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"client\":\"" + CLAIM_CLIENT + "\"}")).build()
+                : HttpRequest.newBuilder(p.controlUri("/v1/lease")).timeout(REQUEST_TIMEOUT).GET().build();
         long sent = System.nanoTime();
         return SidecarProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenAccept(response -> record(p, sent, response))
@@ -123,6 +150,10 @@ public final class PermitChecker implements AutoCloseable {
     }
 
     private void record(SidecarProcess p, long sent, HttpResponse<String> response) {
+        if (claims) {
+            recordClaim(p, sent, response);
+            return;
+        }
         long received = System.nanoTime();
         JsonNode lease;
         try {
@@ -138,6 +169,33 @@ public final class PermitChecker implements AutoCloseable {
         }
         add(new Answer(p.name(), sent, received, lease.path("state").asText(), lease.path("leader").asBoolean(),
                 lease.path("fencingToken").asLong(), lease.path("validForMillis").asLong()));
+    }
+
+    private void recordClaim(SidecarProcess p, long sent, HttpResponse<String> response) {
+        long received = System.nanoTime();
+        JsonNode claim;
+        try {
+            claim = SidecarProcess.JSON.readTree(response.body());
+        } catch (IOException e) {
+            claim = null;
+        }
+        boolean granted = response.statusCode() == 200 && claim != null && claim.path("granted").asBoolean()
+                && claim.path("validForMillis").asLong() > 0;
+        boolean denied = response.statusCode() == 409 && claim != null && !claim.path("granted").asBoolean(true)
+                && claim.path("validForMillis").asLong(-1) == 0;
+        if (denied) {
+            synchronized (answers) {
+                deniedClaims++;
+            }
+        } else if (granted) {
+            add(new Answer(p.name(), sent, received, "LEADER", true, claim.path("fencingToken").asLong(),
+                    claim.path("validForMillis").asLong()));
+        } else {
+            synchronized (answers) {
+                badAnswers.add(p.name() + " answered a claim with HTTP " + response.statusCode() + ": "
+                        + response.body());
+            }
+        }
     }
 
     void add(Answer answer) {
@@ -259,10 +317,12 @@ public final class PermitChecker implements AutoCloseable {
             permitsBySidecar.merge(a.sidecar(), a.isPermit() ? 1L : 0L, Long::sum);
         }
         int failed;
+        int denied;
         synchronized (answers) {
             failed = failedRequests;
+            denied = deniedClaims;
         }
         return all.size() + " answers, permits by sidecar " + permitsBySidecar + ", " + failed
-                + " requests unanswered (dead or paused sidecars)";
+                + " requests unanswered (dead or paused sidecars)" + (claims ? ", " + denied + " claims denied" : "");
     }
 }
