@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.schedlock.sidecar.process.PermitChecker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -42,5 +43,9 @@ class ChaosIT {
                 .isZero();
         assertThat(report.violations()).as("checker findings, seed %d", seed).isEmpty();
         assertThat(report.transitions()).as("leader transitions, seed %d", seed).isGreaterThanOrEqualTo(3);
+        // The checks above hold vacuously without permits: the clients must have seen permits of
+        // at least two processes.
+        assertThat(report.permits().stream().map(PermitChecker.Answer::sidecar).distinct().count())
+                .as("processes whose permits the clients saw, seed %d", seed).isGreaterThanOrEqualTo(2);
     }
 }
