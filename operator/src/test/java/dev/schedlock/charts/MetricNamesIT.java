@@ -27,7 +27,9 @@ class MetricNamesIT {
     void shouldUseOnlyMetricsARealSidecarExports() throws Exception {
         String exposition;
         try (RealSidecar sidecar = RealSidecar.start("pod-a", dir.resolve("lease.db"), "jobs.billing", dir)) {
-            // The status server listens before the elector binds its gauges: wait for those.
+            // The status server listens before the elector binds its gauges, one by one: wait
+            // until the sidecar has started (the gauges are bound), then until it leads.
+            sidecar.awaitStarted();
             exposition = await("the sidecar's lease gauges").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .until(sidecar::scrape, body -> body.contains("schedlock_lease_leader{"));

@@ -33,6 +33,8 @@ final class RealSidecar implements AutoCloseable {
     static final List<String> FAST_TIMING = List.of("--ttl", "2s", "--heartbeat-interval", "500ms",
             "--retry-interval", "200ms", "--permit-ttl", "1s");
     private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
+    /** Logged once the elector runs and its gauges are bound (the last start-up step). */
+    private static final Pattern CONTROL = Pattern.compile("control API on http://");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -40,6 +42,7 @@ final class RealSidecar implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final CompletableFuture<String> statusAddress = new CompletableFuture<>();
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
 
     private RealSidecar(String pod, Process process, Path log) throws IOException {
         this.pod = pod;
@@ -49,8 +52,11 @@ final class RealSidecar implements AutoCloseable {
         Thread pump = new Thread(() -> pump(out), "log-" + pod);
         pump.setDaemon(true);
         pump.start();
-        process.onExit().thenRun(() -> statusAddress.completeExceptionally(
-                new IllegalStateException(pod + " exited before its status server listened; log: " + log)));
+        process.onExit().thenRun(() -> {
+            statusAddress.completeExceptionally(
+                    new IllegalStateException(pod + " exited before its status server listened; log: " + log));
+            started.completeExceptionally(new IllegalStateException(pod + " exited before it started; log: " + log));
+        });
     }
 
     /** Starts {@code run} for {@code pod} on {@code store} (a SQLite file) and lock {@code lock}. */
@@ -83,6 +89,9 @@ final class RealSidecar implements AutoCloseable {
                 if (m.find()) {
                     statusAddress.complete(m.group(1));
                 }
+                if (CONTROL.matcher(line).find()) {
+                    started.complete(null);
+                }
             }
         } catch (IOException e) {
             if (process.isAlive()) {
@@ -102,6 +111,18 @@ final class RealSidecar implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new AssertionError(pod + " did not start its status server within " + START_TIMEOUT.toSeconds()
                     + " s; log: " + log, e);
+        }
+    }
+
+    /**
+     * Waits until the sidecar has started: its elector runs and every lease gauge is bound (the
+     * status server listens earlier, while the store is migrated).
+     */
+    void awaitStarted() throws InterruptedException {
+        try {
+            started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError(pod + " did not start within " + START_TIMEOUT.toSeconds() + " s; log: " + log, e);
         }
     }
 
