@@ -150,17 +150,18 @@ public final class PermitChecker implements AutoCloseable {
     }
 
     private void record(SidecarProcess p, long sent, HttpResponse<String> response) {
+        long received = System.nanoTime();
+        JsonNode body;
+        try {
+            body = SidecarProcess.JSON.readTree(response.body());
+        } catch (IOException e) {
+            body = null;
+        }
         if (claims) {
-            recordClaim(p, sent, response);
+            recordClaim(p, sent, received, response, body);
             return;
         }
-        long received = System.nanoTime();
-        JsonNode lease;
-        try {
-            lease = SidecarProcess.JSON.readTree(response.body());
-        } catch (IOException e) {
-            lease = null;
-        }
+        JsonNode lease = body;
         if (response.statusCode() != 200 || lease == null || !lease.has("validForMillis")) {
             synchronized (answers) {
                 badAnswers.add(p.name() + " answered HTTP " + response.statusCode() + ": " + response.body());
@@ -171,14 +172,8 @@ public final class PermitChecker implements AutoCloseable {
                 lease.path("fencingToken").asLong(), lease.path("validForMillis").asLong()));
     }
 
-    private void recordClaim(SidecarProcess p, long sent, HttpResponse<String> response) {
-        long received = System.nanoTime();
-        JsonNode claim;
-        try {
-            claim = SidecarProcess.JSON.readTree(response.body());
-        } catch (IOException e) {
-            claim = null;
-        }
+    private void recordClaim(SidecarProcess p, long sent, long received, HttpResponse<String> response,
+                             JsonNode claim) {
         boolean granted = response.statusCode() == 200 && claim != null && claim.path("granted").asBoolean()
                 && claim.path("validForMillis").asLong() > 0;
         boolean denied = response.statusCode() == 409 && claim != null && !claim.path("granted").asBoolean(true)

@@ -108,9 +108,7 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     private Connection connect(Duration lockWait) throws SQLException {
-        SQLiteConfig config = baseConfig();
-        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, lockWait.toMillis()));
-        Connection c = config.createConnection("jdbc:sqlite:" + file);
+        Connection c = baseConfig(lockWait).createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
             // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
@@ -128,16 +126,16 @@ public final class SqliteDialect implements SqlDialect {
      * file, so a watcher can never change the store.
      */
     Connection connectReadOnly() throws SQLException {
-        SQLiteConfig config = baseConfig();
+        SQLiteConfig config = baseConfig(busyTimeout);
         config.setReadOnly(true);
         return config.createConnection("jdbc:sqlite:" + file);
     }
 
     /** Network file systems refused, the busy timeout set: what every connection starts from. */
-    private SQLiteConfig baseConfig() {
+    private SQLiteConfig baseConfig(Duration lockWait) {
         refuseNetworkFileSystem();
         SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+        config.setBusyTimeout(millis(lockWait));
         return config;
     }
 
@@ -167,7 +165,11 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     private static void setBusyTimeout(Connection c, Duration timeout) throws SQLException {
-        c.unwrap(SQLiteConnection.class).setBusyTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        c.unwrap(SQLiteConnection.class).setBusyTimeout(millis(timeout));
+    }
+
+    private static int millis(Duration timeout) {
+        return (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     }
 
     @Override
