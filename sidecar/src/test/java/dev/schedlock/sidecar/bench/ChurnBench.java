@@ -60,7 +60,11 @@ public final class ChurnBench {
         int seconds = a.count(1, 60);
         int clients = a.count(2, 4);
         int watchers = a.count(3, 20);
-        boolean resend = a.text(4, "raw").equals("resend");
+        String mode = a.text(4, "raw");
+        if (!mode.equals("raw") && !mode.equals("resend")) {
+            throw new IllegalArgumentException("the fifth argument must be raw or resend, not " + mode);
+        }
+        boolean resend = mode.equals("resend");
         BenchStores stores = BenchStores.migrated(kind);
         Counts counts = run(stores, seconds, clients, watchers, resend);
         System.out.printf(Locale.ROOT, "%n## Claim churn, %s, %d clients, %d watchers, %d s, %s (load %s)%n%n", kind,

@@ -32,8 +32,12 @@ public final class Chaos {
         for (String a : arguments) {
             if (a.startsWith("ttl=")) {
                 ttl = Durations.parse(a.substring(4));
-            } else if (a.equals("permits=claims")) {
-                claims = true;
+            } else if (a.startsWith("permits=")) {
+                if (!a.equals("permits=claims") && !a.equals("permits=pod")) {
+                    System.err.println("permits= must be pod or claims, not " + a.substring("permits=".length()));
+                    System.exit(2);
+                }
+                claims = a.equals("permits=claims");
             } else {
                 positional.add(a);
             }
