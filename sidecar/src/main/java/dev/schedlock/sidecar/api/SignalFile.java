@@ -75,7 +75,7 @@ public final class SignalFile {
         // The wall clock is read BEFORE the permit is taken: a pause in between then shortens
         // validUntil instead of pushing it past the permit's end.
         long wallBefore = wallClockMillis.getAsLong();
-        LeaseElector.Query answer = elector.query(true);
+        LeaseElector.Query answer = elector.queryForSignalFile();
         long validFor = answer.permit().validForMillis();
         LeaseView view = LeaseView.of(answer.snapshot(), answer.nowNanos(), validFor)
                 .withValidUntil(validFor > 0 ? wallBefore + validFor : 0);

@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.store.HistoryEntry;
 import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.PrintableText;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -16,10 +17,14 @@ final class HistoryCommand extends StoreCommand {
     int limit;
 
     @Override
-    int run(LeaseStore leaseStore) {
+    void validateOptions() {
         if (limit < 1 || limit > 100_000) {
             throw new IllegalArgumentException("--limit must be between 1 and 100000, not " + limit);
         }
+    }
+
+    @Override
+    int run(LeaseStore leaseStore) {
         requireSchema(leaseStore);
         List<HistoryEntry> entries = leaseStore.recentHistory(store.lockName, limit);
         if (entries.isEmpty()) {
@@ -27,10 +32,12 @@ final class HistoryCommand extends StoreCommand {
             return 0;
         }
         out().printf("%-24s  %-14s  %6s  %s%n", "at (UTC)", "kind", "token", "holder / reason");
+        // Holder ids and reasons come from rows that an older version or another tool may have
+        // written: escaped, so that a newline or an escape sequence in one cannot forge a line.
         for (HistoryEntry e : entries) {
             out().printf("%-24s  %-14s  %6d  %s%s%n", Instant.ofEpochMilli(e.atMs()), e.kind().dbValue(),
-                    e.fencingToken(), e.holderId() == null ? "-" : e.holderId(),
-                    e.reason() == null ? "" : "  (" + e.reason() + ")");
+                    e.fencingToken(), e.holderId() == null ? "-" : PrintableText.escape(e.holderId()),
+                    e.reason() == null ? "" : "  (" + PrintableText.escape(e.reason()) + ")");
         }
         return 0;
     }

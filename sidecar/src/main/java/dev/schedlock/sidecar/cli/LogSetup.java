@@ -1,6 +1,7 @@
 package dev.schedlock.sidecar.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedlock.sidecar.store.PrintableText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -117,7 +118,9 @@ public final class LogSetup {
 
         @Override
         public String format(LogRecord record) {
-            String message = plainMessage(this, record);
+            // One record, one line: a holder id or a store message with a newline or an escape
+            // sequence in it (a row written by another tool) must not forge further lines.
+            String message = PrintableText.escape(plainMessage(this, record));
             StringBuilder line = new StringBuilder();
             line.append(Instant.ofEpochMilli(record.getMillis())).append(' ')
                     .append(String.format("%-5s", levelName(record.getLevel()))).append(' ')

@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.PrintableText;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,12 +18,24 @@ import picocli.CommandLine.Option;
                         + " permits expire. Refuses without --force."})
 final class ReleaseCommand extends StoreCommand {
 
+    /** Longest reason: a sentence for the history, not a document. */
+    static final int MAX_REASON_LENGTH = 256;
+
     @Option(names = "--force", description = "Yes, free the lock even though someone may hold it.")
     boolean force;
 
     @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "release --force from the command line",
-            description = "Recorded in the history.")
+            description = "Recorded in the history: 1-" + MAX_REASON_LENGTH + " printable characters, no line breaks.")
     String reason;
+
+    @Override
+    void validateOptions() {
+        if (reason.isBlank() || reason.codePointCount(0, reason.length()) > MAX_REASON_LENGTH
+                || !PrintableText.isPrintable(reason)) {
+            throw new IllegalArgumentException("--reason " + PrintableText.quote(reason) + " is not valid: write 1-"
+                    + MAX_REASON_LENGTH + " printable characters (no line breaks, tabs or other control characters)");
+        }
+    }
 
     @Override
     int run(LeaseStore leaseStore) {
@@ -39,7 +52,8 @@ final class ReleaseCommand extends StoreCommand {
             return 0;
         }
         LockRow row = cleared.get();
-        out().println("lock " + store.lockName + ": cleared holder " + row.holderId() + " (pod " + row.holderPod()
+        out().println("lock " + store.lockName + ": cleared holder " + PrintableText.escape(row.holderId())
+                + " (pod " + PrintableText.escape(row.holderPod())
                 + ", fencing token " + row.fencingToken() + ", heartbeat " + row.heartbeatAgeMs() + " ms ago)."
                 + " The next candidate acquires with token " + (row.fencingToken() + 1) + ".");
         return 0;

@@ -35,16 +35,16 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LeaseConfig config;
+        HolderIdentity identity;
         try {
             config = options.leaseConfig(store.lockName);
+            identity = options.identity(hostName());
+            Sidecar.Wiring.requireValidHistoryRetention(options.historyRetention);
             ControlApi.requireLoopback(options.controlAddress.toSocketAddress());
             LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        String host = hostName();
-        String pod = options.podName == null || options.podName.isBlank() ? host : options.podName;
-        HolderIdentity identity = HolderIdentity.forThisProcess(pod, options.podUid, host);
         JdbcLeaseStore leaseStore;
         try {
             leaseStore = LeaseStores.open(store.settings(config.statementTimeout()));

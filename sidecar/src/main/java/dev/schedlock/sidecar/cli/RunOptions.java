@@ -3,6 +3,7 @@ package dev.schedlock.sidecar.cli;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.lease.TakeoverPolicy;
+import dev.schedlock.sidecar.store.HolderIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -48,6 +49,13 @@ public final class RunOptions {
                     + " Env SCHEDLOCK_DRAIN_TIMEOUT. Default: permit-ttl + 5s")
     Duration drainTimeout;
 
+    @Option(names = "--idle-step-down", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:SCHEDLOCK_IDLE_STEP_DOWN:-0s}",
+            description = "A leader that has handed out no permit and no claim for this long steps down, so that a"
+                    + " pod whose app is alive can lead. At least ttl and 2 × permit-ttl; 0s = off."
+                    + " Env SCHEDLOCK_IDLE_STEP_DOWN. Default: off")
+    Duration idleStepDown;
+
     @Option(names = "--takeover-policy", paramLabel = "POLICY", defaultValue = "${env:SCHEDLOCK_TAKEOVER_POLICY:-store-clock}",
             description = "store-clock (take over expired rows at once) or observed (also wait one TTL"
                     + " watching the row; survives clock jumps). Env SCHEDLOCK_TAKEOVER_POLICY. Default: ${DEFAULT-VALUE}")
@@ -59,11 +67,12 @@ public final class RunOptions {
     String permitMode;
 
     @Option(names = "--pod-name", paramLabel = "NAME", defaultValue = "${env:POD_NAME}",
-            description = "Pod name for the holder identity. Env POD_NAME (downward API). Default: the host name")
+            description = "Pod name for the holder identity: 1-253 of [A-Za-z0-9._-]. Env POD_NAME (downward API)."
+                    + " Default: the host name")
     String podName;
 
     @Option(names = "--pod-uid", paramLabel = "UID", defaultValue = "${env:POD_UID}",
-            description = "Pod UID for the holder identity. Env POD_UID (downward API).")
+            description = "Pod UID for the holder identity: 1-128 of [A-Za-z0-9-]. Env POD_UID (downward API).")
     String podUid;
 
     @Option(names = "--control-address", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
@@ -116,7 +125,8 @@ public final class RunOptions {
                 .retryInterval(retry)
                 .permitTtl(permitTtl)
                 .takeoverPolicy(TakeoverPolicy.parse(takeoverPolicy))
-                .permitMode(PermitMode.parse(permitMode));
+                .permitMode(PermitMode.parse(permitMode))
+                .idleStepDown(idleStepDown);
         if (safetyMargin != null) {
             builder.safetyMargin(safetyMargin);
         }
@@ -127,6 +137,16 @@ public final class RunOptions {
             builder.drainTimeout(drainTimeout);
         }
         return builder.build();
+    }
+
+    /**
+     * The holder identity of this process: {@code --pod-name} (default: the host name, made to fit)
+     * and {@code --pod-uid}; refuses names that would forge output or the id's structure.
+     */
+    HolderIdentity identity(String rawHostName) {
+        String host = HolderIdentity.sanitizeHostName(rawHostName);
+        String pod = podName == null || podName.isBlank() ? host : podName;
+        return HolderIdentity.forThisProcess(pod, podUid, host);
     }
 
     LogSetup.Format logFormat() {

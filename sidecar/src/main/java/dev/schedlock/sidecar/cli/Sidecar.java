@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.api.SignalFile;
 import dev.schedlock.sidecar.api.StatusServer;
+import dev.schedlock.sidecar.lease.Durations;
 import dev.schedlock.sidecar.lease.ElectorRunner;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.lease.LeaseElector;
@@ -53,9 +54,30 @@ public final class Sidecar implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
 
-    /** Where the parts listen and write; everything else comes through {@link LeaseConfig}. */
+    /**
+     * Where the parts listen and write; everything else comes through {@link LeaseConfig}.
+     *
+     * @param historyRetention 1h to 3650d: pruning runs hourly, and less than an hour would delete
+     *                         the history while it is being written
+     */
     public record Wiring(InetSocketAddress controlAddress, InetSocketAddress statusAddress, Path signalFile,
                          boolean nativeSidecar, Duration historyRetention, boolean failFastOnStoreErrors) {
+
+        public static final Duration MIN_HISTORY_RETENTION = Duration.ofHours(1);
+
+        public Wiring {
+            requireValidHistoryRetention(historyRetention);
+        }
+
+        /** @throws IllegalArgumentException naming {@code history-retention} */
+        public static void requireValidHistoryRetention(Duration historyRetention) {
+            if (historyRetention.compareTo(MIN_HISTORY_RETENTION) < 0
+                    || historyRetention.compareTo(Durations.MAX) > 0) {
+                throw new IllegalArgumentException("history-retention (" + LeaseConfig.fmt(historyRetention)
+                        + ") must be between 1h and " + Durations.MAX.toDays() + "d: the history is pruned hourly;"
+                        + " the default is 30d");
+            }
+        }
     }
 
     private final LeaseConfig config;
@@ -133,6 +155,11 @@ public final class Sidecar implements AutoCloseable {
                 LeaseConfig.fmt(config.heartbeatInterval()), LeaseConfig.fmt(config.permitTtl()),
                 config.takeoverPolicy().cliName(), config.permitMode().cliName());
 
+        if (config.idleStepDownEnabled()) {
+            LOG.log(Level.INFO, "idle step-down on: leading {0} without handing a permit (GET /v1/lease, /allowed) or"
+                    + " a claim to the app steps down; the signal file does not count as the app asking",
+                    LeaseConfig.fmt(config.idleStepDown()));
+        }
         long retentionMillis = wiring.historyRetention().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> pruneHistory(retentionMillis), 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::measureClockOffset, 0, 60, TimeUnit.SECONDS);

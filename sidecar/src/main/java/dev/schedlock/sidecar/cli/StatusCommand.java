@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.PrintableText;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -61,8 +62,11 @@ final class StatusCommand extends StoreCommand {
             return "lock " + row.name() + ": free (last fencing token " + row.fencingToken() + ")";
         }
         long expiresInMs = row.heartbeatAtMs() + row.ttlMs() - row.storeNowMs();
-        return "lock " + row.name() + ": held by " + row.holderId()
-                + "\n  pod " + row.holderPod() + ", host " + row.holderHost() + ", pid " + row.holderPid()
+        // The holder's fields may come from an older version or another tool: escaped, so that a
+        // newline or an escape sequence in one cannot forge a line (JSON output escapes by itself).
+        return "lock " + row.name() + ": held by " + PrintableText.escape(row.holderId())
+                + "\n  pod " + PrintableText.escape(row.holderPod()) + ", host " + PrintableText.escape(row.holderHost())
+                + ", pid " + row.holderPid()
                 + "\n  fencing token " + row.fencingToken()
                 + "\n  heartbeat " + seconds(row.heartbeatAgeMs()) + " ago, ttl " + seconds(row.ttlMs())
                 + "\n  " + (row.isExpired()

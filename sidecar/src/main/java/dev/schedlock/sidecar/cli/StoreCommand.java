@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.cli;
 
+import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LeaseStores;
 import dev.schedlock.sidecar.store.StoreException;
@@ -26,6 +27,14 @@ abstract class StoreCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        try {
+            // Flags first: a bad one is refused before the store is opened or a file created.
+            LeaseConfig.requireValidLockName(store.lockName);
+            validateOptions();
+        } catch (IllegalArgumentException e) {
+            err().println("schedlock: " + e.getMessage());
+            return SidecarMain.EXIT_USAGE;
+        }
         Path missing = missingSqliteFile();
         if (missing != null && !createsStore()) {
             // Opening would create an empty file where the operator expected a database.
@@ -46,6 +55,10 @@ abstract class StoreCommand implements Callable<Integer> {
             err().println("schedlock: " + e.getMessage());
             return e.kind().isTransient() ? SidecarMain.EXIT_STORE : SidecarMain.EXIT_USAGE;
         }
+    }
+
+    /** Checks the command's own options; throws {@link IllegalArgumentException} naming the flag. */
+    void validateOptions() {
     }
 
     /** True for commands that may create the database ({@code migrate}). */

@@ -16,6 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Shutdown drains: it stops granting, waits until every issued permit was returned or expired
  * (bounded by the drain timeout), and only then releases the row, so the next candidate can lead
  * at once without ever overlapping an old permit.
+ *
+ * <p>A planned step-down ({@link #requestStepDown()}, or a leader idle for
+ * {@link LeaseConfig#idleStepDown()}) drains and releases the same way, then stands by briefly so
+ * that another candidate can lead.
  */
 public final class ElectorRunner implements AutoCloseable {
 
@@ -79,10 +83,16 @@ public final class ElectorRunner implements AutoCloseable {
                 }
                 if (stepDownRequested) {
                     stepDownRequested = false;
-                    stepDownLocked();
+                    elector.beginRelease("step-down requested");
+                    finishStepDownLocked();
                     continue;
                 }
-                delay = elector.step();
+                if (elector.beginIdleStepDown()) {
+                    finishStepDownLocked();
+                    continue;
+                }
+                // Wake for the idle step-down too, not only for the next renewal.
+                delay = Math.min(elector.step(), Math.max(0, elector.nanosUntilIdleStepDown()));
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "elector step failed unexpectedly; retrying", e);
                 delay = elector.config().retryInterval().toNanos();
@@ -133,8 +143,7 @@ public final class ElectorRunner implements AutoCloseable {
         wake();
     }
 
-    private void stepDownLocked() {
-        elector.beginRelease("step-down requested");
+    private void finishStepDownLocked() {
         // Also when the lease was revoked locally but the row may still be ours (a renewal that
         // hung past the deadline): releasing it spares the next candidate a TTL of waiting.
         if (elector.heldToken() != 0) {

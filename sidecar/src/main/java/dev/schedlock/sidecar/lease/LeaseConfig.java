@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.lease;
 
+import dev.schedlock.sidecar.store.PrintableText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -17,6 +18,15 @@ import java.util.regex.Pattern;
  *       answers or times out before the local deadline, so a hung store is noticed in time.</li>
  *   <li>{@code permit-ttl < ttl}: a permit is always shorter than the lease it comes from.</li>
  *   <li>{@code retry-interval < ttl}: a candidate looks at the row more than once per TTL.</li>
+ *   <li>{@code ttl <= 1h} and {@code drain-timeout <= 1h}: a crashed leader is replaced only after
+ *       one TTL, and a stopping one waits up to the drain timeout; beyond an hour a value is a typo
+ *       (a unit or a zero too many), not a choice. Every other duration is bounded by the TTL.</li>
+ *   <li>{@code idle-step-down}, when set: at least {@code ttl}, at least {@code 2 × permit-ttl}, at
+ *       most 7 days. An app that keeps its permit asks again at least once per permit TTL, so
+ *       twice that leaves room for one late request, and every pod permit has expired by the time
+ *       the leader steps down, so it releases at once. At least a TTL, because stepping down for a
+ *       quiet app faster than a crashed leader is replaced would only move the lease around more
+ *       often (each move is a handoff) without finding a live app any sooner.</li>
  * </ul>
  *
  * @param lockName          name of the lock row; one database can serve many locks
@@ -31,6 +41,10 @@ import java.util.regex.Pattern;
  * @param takeoverPolicy    when a stale row may be taken over; default {@code store-clock}
  * @param permitMode        who gets permits; default {@code pod}
  * @param jitter            retry jitter as a fraction, waits are {@code retry × [1, 1 + jitter]}; default 0.2
+ * @param idleStepDown      a leader that has handed out no permit and no claim to its app for this
+ *                          long steps down, so that a pod whose app is alive can lead; zero (the
+ *                          default) turns it off. The sidecar's own signal file does not count as
+ *                          the app asking.
  */
 public record LeaseConfig(
         String lockName,
@@ -43,7 +57,8 @@ public record LeaseConfig(
         Duration drainTimeout,
         TakeoverPolicy takeoverPolicy,
         PermitMode permitMode,
-        double jitter) {
+        double jitter,
+        Duration idleStepDown) {
 
     public static final String DEFAULT_LOCK_NAME = "default";
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(60);
@@ -51,6 +66,14 @@ public record LeaseConfig(
     public static final Duration DEFAULT_RETRY = Duration.ofSeconds(2);
     public static final Duration DEFAULT_PERMIT_TTL = Duration.ofSeconds(10);
     public static final double DEFAULT_JITTER = 0.2;
+    /** Off. */
+    public static final Duration DEFAULT_IDLE_STEP_DOWN = Duration.ZERO;
+    /** Longest TTL: a crashed leader is replaced only after one TTL. */
+    public static final Duration MAX_TTL = Duration.ofHours(1);
+    /** Longest drain on step-down or shutdown; a pod's termination grace period must cover it. */
+    public static final Duration MAX_DRAIN_TIMEOUT = Duration.ofHours(1);
+    /** Longest idle time before a step-down. */
+    public static final Duration MAX_IDLE_STEP_DOWN = Duration.ofDays(7);
 
     private static final Pattern LOCK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -65,8 +88,10 @@ public record LeaseConfig(
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(takeoverPolicy, "takeoverPolicy");
         Objects.requireNonNull(permitMode, "permitMode");
+        Objects.requireNonNull(idleStepDown, "idleStepDown");
         validate(lockName, ttl, heartbeatInterval, retryInterval, permitTtl, safetyMargin,
                 statementTimeout, drainTimeout, jitter);
+        validateIdleStepDown(idleStepDown, ttl, permitTtl);
     }
 
     public static Builder builder() {
@@ -76,6 +101,24 @@ public record LeaseConfig(
     /** The defaults of the original requirement: heartbeat 10 s, TTL 60 s, retry 2 s, permit 10 s. */
     public static LeaseConfig defaults() {
         return builder().build();
+    }
+
+    /**
+     * Refuses a lock name that is not 1-128 of {@code [A-Za-z0-9._-]} starting with a letter or
+     * digit; the one-shot commands check {@code --lock-name} with this too.
+     *
+     * @throws IllegalArgumentException naming {@code lock-name}
+     */
+    public static void requireValidLockName(String lockName) {
+        if (lockName == null || !LOCK_NAME.matcher(lockName).matches()) {
+            fail("lock-name " + PrintableText.quote(lockName) + " is not valid: use 1-128 letters, digits, '.', '_'"
+                    + " or '-', starting with a letter or digit");
+        }
+    }
+
+    /** True when {@link #idleStepDown()} is set. */
+    public boolean idleStepDownEnabled() {
+        return !idleStepDown.isZero();
     }
 
     public long ttlMillis() {
@@ -90,20 +133,22 @@ public record LeaseConfig(
     private static void validate(String lockName, Duration ttl, Duration heartbeat, Duration retry,
                                  Duration permitTtl, Duration margin, Duration statementTimeout,
                                  Duration drain, double jitter) {
-        if (!LOCK_NAME.matcher(lockName).matches()) {
-            fail("lock-name '" + lockName + "' is not valid: use 1-128 letters, digits, '.', '_' or '-',"
-                    + " starting with a letter or digit");
-        }
+        requireValidLockName(lockName);
         requirePositive("ttl", ttl);
         requirePositive("heartbeat-interval", heartbeat);
         requirePositive("retry-interval", retry);
         requirePositive("permit-ttl", permitTtl);
         requirePositive("statement-timeout", statementTimeout);
-        if (margin.isNegative()) {
-            fail("safety-margin (" + fmt(margin) + ") must not be negative");
+        requireNotNegative("safety-margin", margin);
+        requireNotNegative("drain-timeout", drain);
+        // Upper bounds first: every comparison below then computes without overflow.
+        if (ttl.compareTo(MAX_TTL) > 0) {
+            fail("ttl (" + fmt(ttl) + ") must be at most 1h: a crashed leader is replaced only after one ttl;"
+                    + " lower ttl (the default is 60s)");
         }
-        if (drain.isNegative()) {
-            fail("drain-timeout (" + fmt(drain) + ") must not be negative");
+        if (drain.compareTo(MAX_DRAIN_TIMEOUT) > 0) {
+            fail("drain-timeout (" + fmt(drain) + ") must be at most 1h: a stopping leader waits this long for"
+                    + " its permits; lower drain-timeout (the default is permit-ttl + 5s)");
         }
         if (ttl.compareTo(heartbeat.multipliedBy(3)) < 0) {
             fail("ttl (" + fmt(ttl) + ") must be at least 3 × heartbeat-interval (" + fmt(heartbeat)
@@ -143,9 +188,44 @@ public record LeaseConfig(
         }
     }
 
+    private static void validateIdleStepDown(Duration idle, Duration ttl, Duration permitTtl) {
+        requireNotNegative("idle-step-down", idle);
+        if (idle.isZero()) {
+            return; // off
+        }
+        if (idle.compareTo(MAX_IDLE_STEP_DOWN) > 0) {
+            fail("idle-step-down (" + fmt(idle) + ") must be at most 7d: lower it, or leave it off (0s)");
+        }
+        if (idle.compareTo(ttl) < 0) {
+            fail("idle-step-down (" + fmt(idle) + ") must be at least ttl (" + fmt(ttl) + "): stepping down for a"
+                    + " quiet app sooner than a crashed leader is replaced only moves the lease more often;"
+                    + " raise idle-step-down to at least " + fmt(ttl) + " (e.g. 5m)");
+        }
+        if (idle.compareTo(permitTtl.multipliedBy(2)) < 0) {
+            fail("idle-step-down (" + fmt(idle) + ") must be at least 2 × permit-ttl (" + fmt(permitTtl)
+                    + "): an app that keeps its permit asks once per permit-ttl; raise idle-step-down to at least "
+                    + fmt(permitTtl.multipliedBy(2)) + " or lower permit-ttl");
+        }
+    }
+
+    /** Positive, and within what any flag accepts (so that the comparisons do not overflow). */
     private static void requirePositive(String name, Duration value) {
         if (value.isZero() || value.isNegative()) {
             fail(name + " (" + fmt(value) + ") must be positive");
+        }
+        requireAtMostAnyFlag(name, value);
+    }
+
+    private static void requireNotNegative(String name, Duration value) {
+        if (value.isNegative()) {
+            fail(name + " (" + fmt(value) + ") must not be negative");
+        }
+        requireAtMostAnyFlag(name, value);
+    }
+
+    private static void requireAtMostAnyFlag(String name, Duration value) {
+        if (value.compareTo(Durations.MAX) > 0) {
+            fail(name + " must be at most " + Durations.MAX.toDays() + "d");
         }
     }
 
@@ -175,6 +255,7 @@ public record LeaseConfig(
         private TakeoverPolicy takeoverPolicy = TakeoverPolicy.STORE_CLOCK;
         private PermitMode permitMode = PermitMode.POD;
         private double jitter = DEFAULT_JITTER;
+        private Duration idleStepDown = DEFAULT_IDLE_STEP_DOWN;
 
         private Builder() {
         }
@@ -234,6 +315,12 @@ public record LeaseConfig(
             return this;
         }
 
+        /** Zero turns the idle step-down off. */
+        public Builder idleStepDown(Duration value) {
+            this.idleStepDown = value;
+            return this;
+        }
+
         public LeaseConfig build() {
             Objects.requireNonNull(ttl, "ttl");
             Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -249,7 +336,7 @@ public record LeaseConfig(
             }
             Duration drain = drainTimeout != null ? drainTimeout : permitTtl.plusSeconds(5);
             return new LeaseConfig(lockName, ttl, heartbeatInterval, retryInterval, permitTtl, margin,
-                    statement, drain, takeoverPolicy, permitMode, jitter);
+                    statement, drain, takeoverPolicy, permitMode, jitter, idleStepDown);
         }
     }
 }

@@ -90,6 +90,12 @@ public final class LeaseElector {
     private boolean podPermitIssued;
     private String claimClient;
     private long claimUntilNanos;
+    /**
+     * For the idle step-down: when the app last got a pod permit or a claim, or when the current
+     * holding began, whichever is later. The signal file's permit does not count (see
+     * {@link #queryForSignalFile()}).
+     */
+    private long lastAppActivityNanos;
     private long holdOffUntilNanos;
     private boolean holdOff;
     private String reason = "starting";
@@ -215,6 +221,7 @@ public final class LeaseElector {
                     setState(LeaseState.STANDBY, "acquired token " + heldToken + " too late to use");
                     return 0;
                 }
+                lastAppActivityNanos = answeredAt; // the app gets the whole idle time from here
                 setState(LeaseState.LEADER, (result.kind() == TransitionKind.TAKEN_OVER ? "took over " : "acquired ")
                         + "with token " + heldToken);
                 return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
@@ -334,6 +341,11 @@ public final class LeaseElector {
      * In claims mode, or when not leading, the answer has {@code validForMillis == 0}.
      */
     public synchronized Permit podPermit() {
+        return podPermit(true);
+    }
+
+    /** {@code byApp}: the permit goes to the app, not to the sidecar's own signal file. */
+    private Permit podPermit(boolean byApp) {
         enforceDeadlineLocked();
         long now = clock.nanoTime();
         if (config.permitMode() != PermitMode.POD || state != LeaseState.LEADER) {
@@ -349,6 +361,9 @@ public final class LeaseElector {
             podPermitsUntilNanos = until;
         }
         podPermitIssued = true;
+        if (byApp) {
+            lastAppActivityNanos = now;
+        }
         return new Permit(heldToken, millis, null);
     }
 
@@ -361,9 +376,20 @@ public final class LeaseElector {
      * {@link #podPermit()}), both at the same instant so that they never disagree.
      */
     public synchronized Query query(boolean grantPodPermit) {
-        Permit permit = grantPodPermit ? podPermit() : new Permit(0, 0, null);
+        Permit permit = grantPodPermit ? podPermit(true) : new Permit(0, 0, null);
         long now = clock.nanoTime();
         return new Query(snapshot, permit, now);
+    }
+
+    /**
+     * {@link #query(boolean) query(true)} for the sidecar's own signal file. Its pod permit counts
+     * for the drain like any other, but not as the app asking: the sidecar writes the file on every
+     * renewal whether or not an app reads it, so counting it would keep a leader whose app is gone
+     * from ever looking idle ({@link LeaseConfig#idleStepDown()}).
+     */
+    public synchronized Query queryForSignalFile() {
+        Permit permit = podPermit(false);
+        return new Query(snapshot, permit, clock.nanoTime());
     }
 
     /**
@@ -390,6 +416,7 @@ public final class LeaseElector {
         boolean changed = !client.equals(claimClient) || claimUntilNanos - now <= 0;
         claimClient = client;
         claimUntilNanos = now + millis * 1_000_000L;
+        lastAppActivityNanos = now;
         if (changed) {
             publishLocked("claim granted to " + client);
         }
@@ -417,6 +444,36 @@ public final class LeaseElector {
     private void clearClaim() {
         claimClient = null;
         claimUntilNanos = 0;
+    }
+
+    // =================================================================== idle step-down
+
+    /**
+     * Nanoseconds until this leader has handed out no permit and no claim to its app for
+     * {@code idle-step-down}; {@code Long.MAX_VALUE} when that is off or this process does not lead.
+     */
+    public synchronized long nanosUntilIdleStepDown() {
+        if (!config.idleStepDownEnabled() || state != LeaseState.LEADER) {
+            return Long.MAX_VALUE;
+        }
+        return lastAppActivityNanos + config.idleStepDown().toNanos() - clock.nanoTime();
+    }
+
+    /**
+     * Begins a step-down ({@link #beginRelease}) if this leader has been idle for
+     * {@code idle-step-down}; checked and begun atomically, so a permit handed out at the last
+     * moment either counts (no step-down) or is drained like any other.
+     *
+     * @return true if the step-down began: drain, release and {@link #resumeAfterStepDown()} follow
+     */
+    public synchronized boolean beginIdleStepDown() {
+        enforceDeadlineLocked();
+        if (nanosUntilIdleStepDown() > 0) {
+            return false;
+        }
+        setState(LeaseState.RELEASING, "idle: no permit or claim handed out for "
+                + LeaseConfig.fmt(config.idleStepDown()) + "; stepping down so that a pod whose app is alive can lead");
+        return true;
     }
 
     // =================================================================== release

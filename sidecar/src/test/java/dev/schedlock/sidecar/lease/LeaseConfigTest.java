@@ -110,7 +110,22 @@ class LeaseConfigTest {
                         "drain-timeout (-1s) must not be negative"),
                 refusal("negative jitter", b -> b.jitter(-0.1), "jitter (-0.1)"),
                 refusal("jitter above 1", b -> b.jitter(1.5), "jitter (1.5)"),
-                refusal("jitter not a number", b -> b.jitter(Double.NaN), "jitter (NaN)"));
+                refusal("jitter not a number", b -> b.jitter(Double.NaN), "jitter (NaN)"),
+                refusal("ttl above 1h", b -> b.ttl(Duration.ofMinutes(61)), "ttl (3660s) must be at most 1h"),
+                refusal("ttl of 100000 days", b -> b.ttl(Duration.ofDays(100_000)), "ttl must be at most 3650d"),
+                refusal("heartbeat of 100000 days", b -> b.heartbeatInterval(Duration.ofDays(100_000)),
+                        "heartbeat-interval must be at most 3650d"),
+                refusal("drain-timeout above 1h", b -> b.drainTimeout(Duration.ofMinutes(61)),
+                        "drain-timeout (3660s) must be at most 1h"),
+                refusal("idle-step-down below ttl", b -> b.idleStepDown(Duration.ofSeconds(59)),
+                        "idle-step-down (59s) must be at least ttl (60s)", "raise idle-step-down to at least 60s"),
+                refusal("idle-step-down below 2 × permit-ttl",
+                        b -> b.permitTtl(Duration.ofSeconds(40)).idleStepDown(Duration.ofSeconds(79)),
+                        "idle-step-down (79s) must be at least 2 × permit-ttl (40s)", "at least 80s"),
+                refusal("idle-step-down above 7d", b -> b.idleStepDown(Duration.ofDays(8)),
+                        "idle-step-down (691200s) must be at most 7d"),
+                refusal("negative idle-step-down", b -> b.idleStepDown(Duration.ofSeconds(-1)),
+                        "idle-step-down (-1s) must not be negative"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -144,6 +159,23 @@ class LeaseConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lock-name")
                 .hasMessageContaining("1-128");
+    }
+
+    @Test
+    void shouldLeaveTheIdleStepDownOffByDefaultAndAcceptItFromTtlAndTwicePermitTtlUpTo7Days() {
+        assertThat(LeaseConfig.defaults().idleStepDown()).isZero();
+        assertThat(LeaseConfig.defaults().idleStepDownEnabled()).isFalse();
+        for (Duration idle : List.of(Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofDays(7))) {
+            LeaseConfig config = LeaseConfig.builder().idleStepDown(idle).build();
+            assertThat(config.idleStepDown()).isEqualTo(idle);
+            assertThat(config.idleStepDownEnabled()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldAcceptTheLongestTtlAndDrain() {
+        assertThatCode(() -> LeaseConfig.builder().ttl(Duration.ofHours(1)).drainTimeout(Duration.ofHours(1)).build())
+                .doesNotThrowAnyException();
     }
 
     @Test
