@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * @param safetyMargin      subtracted from the TTL for the local deadline; default TTL / 10
  * @param statementTimeout  longest a store statement may take; default
  *                          min(heartbeat, ttl - safetyMargin - heartbeat)
- * @param drainTimeout      how long a release waits for issued permits; default permitTtl + 5 s
+ * @param drainTimeout      how long a release waits for issued permits; default permitTtl + 5 s, at most 1 h
  * @param takeoverPolicy    when a stale row may be taken over; default {@code store-clock}
  * @param permitMode        who gets permits; default {@code pod}
  * @param jitter            retry jitter as a fraction, waits are {@code retry × [1, 1 + jitter]}; default 0.2
@@ -141,14 +141,9 @@ public record LeaseConfig(
         requirePositive("statement-timeout", statementTimeout);
         requireNotNegative("safety-margin", margin);
         requireNotNegative("drain-timeout", drain);
-        // Upper bounds first: every comparison below then computes without overflow.
         if (ttl.compareTo(MAX_TTL) > 0) {
             fail("ttl (" + fmt(ttl) + ") must be at most 1h: a crashed leader is replaced only after one ttl;"
                     + " lower ttl (the default is 60s)");
-        }
-        if (drain.compareTo(MAX_DRAIN_TIMEOUT) > 0) {
-            fail("drain-timeout (" + fmt(drain) + ") must be at most 1h: a stopping leader waits this long for"
-                    + " its permits; lower drain-timeout (the default is permit-ttl + 5s)");
         }
         if (ttl.compareTo(heartbeat.multipliedBy(3)) < 0) {
             fail("ttl (" + fmt(ttl) + ") must be at least 3 × heartbeat-interval (" + fmt(heartbeat)
@@ -182,6 +177,10 @@ public record LeaseConfig(
         if (retry.compareTo(ttl) >= 0) {
             fail("retry-interval (" + fmt(retry) + ") must be below ttl (" + fmt(ttl)
                     + "): lower retry-interval, e.g. to " + fmt(ttl.dividedBy(10)));
+        }
+        if (drain.compareTo(MAX_DRAIN_TIMEOUT) > 0) {
+            fail("drain-timeout (" + fmt(drain) + ") must be at most 1h: a stopping leader waits this long for"
+                    + " its permits; lower drain-timeout (the default is permit-ttl + 5s)");
         }
         if (!(jitter >= 0.0 && jitter <= 1.0)) {
             fail("jitter (" + jitter + ") must be between 0 and 1");
@@ -240,6 +239,10 @@ public record LeaseConfig(
             return (millis / 1000) + "s";
         }
         return millis + "ms";
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Builder with the documented defaults; unset derived values are computed from the others. */
@@ -334,7 +337,7 @@ public record LeaseConfig(
                     statement = heartbeatInterval; // validation below reports the real problem
                 }
             }
-            Duration drain = drainTimeout != null ? drainTimeout : permitTtl.plusSeconds(5);
+            Duration drain = drainTimeout != null ? drainTimeout : min(permitTtl.plusSeconds(5), MAX_DRAIN_TIMEOUT);
             return new LeaseConfig(lockName, ttl, heartbeatInterval, retryInterval, permitTtl, margin,
                     statement, drain, takeoverPolicy, permitMode, jitter, idleStepDown);
         }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -100,6 +104,94 @@ class CliCommandsIT extends WithSidecars {
         SidecarProcess next = sidecars.start("pod-b");
         sidecars.awaitLeader(List.of(next));
         assertThat(next.lease().path("fencingToken").asLong()).isEqualTo(token + 1);
+    }
+
+    @Test
+    void shouldRefuseABadLockNameInEveryOneShotCommandBeforeOpeningTheStore() throws Exception {
+        Path fresh = dir.resolve("fresh.db");
+        for (String bad : List.of("a/b", "x\ny", "\u001b[2J", "n".repeat(129))) {
+            SidecarProcess.Finished migrate = SidecarProcess.run("migrate", dir,
+                    List.of("migrate", "--store", "jdbc:sqlite:" + fresh, "--lock-name", bad));
+            assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(2);
+            assertThat(migrate.err()).startsWith("schedlock: lock-name '").contains("is not valid");
+            assertThat(fresh).as("migrate with a bad lock name must not create the store").doesNotExist();
+        }
+        assertThat(cli("migrate").exitCode()).isZero();
+        for (String command : List.of("status", "history", "release")) {
+            for (String bad : List.of("a/b", "x\ny", "n".repeat(129))) {
+                SidecarProcess.Finished run = command.equals("release")
+                        ? cli(command, "--lock-name", bad, "--force") : cli(command, "--lock-name", bad);
+                assertThat(run.exitCode()).as(command + ": " + run).isEqualTo(2);
+                assertThat(run.stderr()).as(command).singleElement().asString()
+                        .startsWith("schedlock: lock-name '").contains("is not valid", "1-128");
+                assertThat(run.out()).as(command).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAReasonThatWouldForgeAHistoryLineAndKeepTheHolder() throws Exception {
+        SidecarProcess leader = sidecars.start("pod-a");
+        sidecars.awaitLeader(List.of(leader));
+        leader.kill9();
+        StoreFile.Row before = sidecars.store().row();
+
+        for (String reason : List.of("node lost\n2026-01-01T00:00:00Z  acquired  99  forged", "esc \u001b[2J",
+                "r".repeat(257), " ")) {
+            SidecarProcess.Finished run = cli("release", "--force", "--reason", reason);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+            assertThat(run.err()).startsWith("schedlock: --reason ").contains("1-256 printable characters");
+            assertThat(sidecars.store().row().holderId()).as("holder after a refused release").isEqualTo(before.holderId());
+        }
+        SidecarProcess.Finished accepted = cli("release", "--force", "--reason", "node lost – ticket 4711");
+        assertThat(accepted.exitCode()).as(accepted.toString()).isZero();
+        assertThat(cli("history").out()).contains("(node lost – ticket 4711)");
+    }
+
+    /**
+     * Rows written by an older version or another tool may hold anything: {@code status} and
+     * {@code history} print them escaped, one line per value.
+     */
+    @Test
+    void shouldEscapeControlCharactersOfStoredRowsInStatusHistoryAndTheLog() throws Exception {
+        assertThat(cli("migrate").exitCode()).isZero();
+        String forgedId = "evil\n2026-01-01T00:00:00.000Z  acquired           99  pod-z/uid/000000 \u001b[2J";
+        String forgedReason = "ok)\n2026-01-01T00:00:00.000Z  released  \u001b]0;title\u0007";
+        long now = System.currentTimeMillis();
+        try (Connection c = DriverManager.getConnection(sidecars.store().url())) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO scheduler_lock (name, holder_id, holder_host,"
+                    + " holder_pid, holder_pod, fencing_token, acquired_at, heartbeat_at, ttl_ms)"
+                    + " VALUES ('default', ?, ?, 1, ?, 5, ?, ?, 60000)")) {
+                ps.setString(1, forgedId);
+                ps.setString(2, "host\rX");
+                ps.setString(3, "pod\u202eZ");
+                ps.setLong(4, now);
+                ps.setLong(5, now);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO scheduler_lock_history (lock_name, kind,"
+                    + " holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)"
+                    + " VALUES ('default', 'acquired', ?, 'pod', 'host', 5, ?, ?)")) {
+                ps.setString(1, forgedId);
+                ps.setLong(2, now);
+                ps.setString(3, forgedReason);
+                ps.executeUpdate();
+            }
+        }
+
+        SidecarProcess.Finished history = cli("history");
+        assertThat(history.exitCode()).as(history.toString()).isZero();
+        assertThat(history.stdout()).as("header and one transition").hasSize(2);
+        assertThat(history.out()).doesNotContain("\u001b", "\u0007", "\r")
+                .contains("evil\\n2026-01-01T00:00:00.000Z", "\\x1b[2J", "(ok)\\n2026", "\\x1b]0;title\\x07");
+
+        SidecarProcess.Finished status = cli("status");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).as("lines of status").hasSize(5);
+        assertThat(status.out()).doesNotContain("\u001b", "\r", "\u202e")
+                .contains("held by evil\\n2026", "pod pod\\u202eZ, host host\\rX");
+        assertThat(json(cli("status", "--output", "json")).path("holderId").asText())
+                .as("JSON keeps the value; JSON escapes it").isEqualTo(forgedId);
     }
 
     private SidecarProcess.Finished cli(String command, String... args) throws Exception {

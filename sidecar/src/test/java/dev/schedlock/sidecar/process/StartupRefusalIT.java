@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,82 @@ class StartupRefusalIT extends WithSidecars {
         assertThat(Files.exists(Path.of(file + "-shm"))).as("a -shm file").isFalse();
     }
 
+    @Test
+    void shouldRefuseAnOverflowingDurationNamingTheFlag() throws Exception {
+        SidecarProcess.Finished run = refuse(replace(args(), "--ttl", "P1000000000D"));
+        assertThat(run.err()).contains("'--ttl'", "'P1000000000D' is too long", "3650d").doesNotContain("overflow");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseATtlAboveItsBound() throws Exception {
+        SidecarProcess.Finished run = refuse(replace(args(), "--ttl", "2h"));
+        assertThat(run.err()).contains("ttl (7200s) must be at most 1h");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAnOverflowingDurationFromTheEnvironmentNamingTheFlag() throws Exception {
+        List<String> args = new ArrayList<>(args());
+        int at = args.indexOf("--ttl");
+        args.subList(at, at + 2).clear(); // the flag would win over the environment
+        SidecarProcess.Finished run = refuse(args, Map.of("SCHEDLOCK_TTL", "P1000000000D"));
+        assertThat(run.err()).contains("'--ttl'", "too long");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseADeviceAsThePasswordFileWithoutReadingIt() throws Exception {
+        SidecarProcess.Finished run = refuse(args("--store-password-file", "/dev/zero"));
+        assertThat(run.err()).contains("--store-password-file '/dev/zero' is not a regular file")
+                .doesNotContain("OutOfMemoryError");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAFifoAsThePasswordFileWithoutWaitingForAWriter() throws Exception {
+        Path fifo = dir.resolve("password.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor()).as("mkfifo (coreutils; apt-get install coreutils)").isZero();
+
+        SidecarProcess.Finished run = refuse(args("--store-password-file", fifo.toString()));
+        assertThat(run.err()).contains("--store-password-file", "is not a regular file");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAnOversizedPasswordFileWithoutShowingIt() throws Exception {
+        Path file = Files.writeString(dir.resolve("password"), "S3cret" + "x".repeat(5000));
+        SidecarProcess.Finished run = refuse(args("--store-password-file", file.toString()));
+        assertThat(run.err()).contains("--store-password-file", "larger than 4096 bytes").doesNotContain("S3cret");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAPodNameThatWouldForgeALogOrHistoryLine() throws Exception {
+        SidecarProcess.Finished run = refuse(replace(args(), "--pod-name",
+                "pod-a\n2026-01-01T00:00:00Z INFO  LeaseElector forged \u001b[2J"));
+        assertThat(run.err()).contains("pod-name 'pod-a\\n2026-01-01T00:00:00Z INFO  LeaseElector forged \\x1b[2J'");
+        assertThat(run.stderr()).noneMatch(l -> l.startsWith("2026-01-01"));
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAPodNameOf10000CharactersAndAPodUidWithASlash() throws Exception {
+        SidecarProcess.Finished longName = refuse(replace(args(), "--pod-name", "p".repeat(10_000)));
+        assertThat(longName.err()).contains("pod-name", "(10000 characters)").hasSizeLessThan(500);
+        SidecarProcess.Finished uid = refuse(args("--pod-uid", "uid/other"));
+        assertThat(uid.err()).contains("pod-uid 'uid/other' is not valid");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldRefuseAnIdleStepDownShorterThanTheTtl() throws Exception {
+        SidecarProcess.Finished run = refuse(args("--idle-step-down", "1s"));
+        assertThat(run.err()).contains("idle-step-down (1s) must be at least ttl (2s)");
+        assertStoreUntouched();
+    }
+
     private List<String> args(String... extra) {
         return sidecars.runArgs("pod-a", extra);
     }
@@ -86,7 +163,11 @@ class StartupRefusalIT extends WithSidecars {
      * was found (status server, migration) may precede it, never a warning or a stack trace.
      */
     private SidecarProcess.Finished refuse(List<String> args) throws Exception {
-        SidecarProcess.Finished run = SidecarProcess.run("refused", dir, args);
+        return refuse(args, Map.of());
+    }
+
+    private SidecarProcess.Finished refuse(List<String> args, Map<String, String> env) throws Exception {
+        SidecarProcess.Finished run = SidecarProcess.run("refused", dir, args, env);
         System.out.println("refused start: " + run.err());
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         List<String> errors = run.stderr().stream().filter(l -> !LOG_LINE.matcher(l).matches()).toList();
