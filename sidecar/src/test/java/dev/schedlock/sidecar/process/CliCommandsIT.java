@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The one-shot commands of the jar ({@code status}, {@code history}, {@code migrate}, {@code release}) on a real file. */
@@ -192,6 +193,23 @@ class CliCommandsIT extends WithSidecars {
                 .contains("held by evil\\n2026", "pod pod\\u202eZ, host host\\rX");
         assertThat(json(cli("status", "--output", "json")).path("holderId").asText())
                 .as("JSON keeps the value; JSON escapes it").isEqualTo(forgedId);
+    }
+
+    /** Without --pod-name the host name is the pod name: made to fit, whatever the machine says. */
+    @Test
+    void shouldMakeAHostNameWithControlCharactersFitAsPodName() throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--store", sidecars.store().url(),
+                "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
+        args.addAll(Sidecars.FAST_TIMING);
+        try (SidecarProcess p = SidecarProcess.start("host", dir, args,
+                Map.of("HOSTNAME", "Evil\nhost/x\u001b[2J", "POD_NAME", ""))) {
+            p.awaitListening();
+            await("it leads").atMost(Sidecars.PATIENCE).until(() -> sidecars.store().row("default").isPresent());
+            StoreFile.Row row = sidecars.store().row();
+            assertThat(row.holderPod()).isEqualTo("Evil-host-x-2J");
+            assertThat(row.holderId()).startsWith("Evil-host-x-2J/");
+            assertThat(cli("status").out()).contains("pod Evil-host-x-2J, host Evil-host-x-2J");
+        }
     }
 
     private SidecarProcess.Finished cli(String command, String... args) throws Exception {
