@@ -65,7 +65,8 @@ final class StatusCommand extends StoreCommand {
         // The holder's fields may come from an older version or another tool: escaped, so that a
         // newline or an escape sequence in one cannot forge a line (JSON output escapes by itself).
         return "lock " + row.name() + ": held by " + PrintableText.escape(row.holderId())
-                + "\n  pod " + PrintableText.escape(row.holderPod()) + ", host " + PrintableText.escape(row.holderHost())
+                + "\n  pod " + PrintableText.escape(row.holderPod())
+                + ", host " + PrintableText.escape(row.holderHost())
                 + ", pid " + row.holderPid()
                 + "\n  fencing token " + row.fencingToken()
                 + "\n  heartbeat " + seconds(row.heartbeatAgeMs()) + " ago, ttl " + seconds(row.ttlMs())

@@ -43,7 +43,8 @@ class PasswordFileTest {
 
     @Test
     void shouldRefuseAFileOverTheLimitWithoutShowingIt() throws Exception {
-        Path file = Files.writeString(dir.resolve("password"), SECRET + "x".repeat(StoreOptions.MAX_PASSWORD_FILE_BYTES));
+        Path file = Files.writeString(dir.resolve("password"),
+                SECRET + "x".repeat(StoreOptions.MAX_PASSWORD_FILE_BYTES));
 
         assertThatThrownBy(() -> StoreOptions.readPasswordFile(file))
                 .isInstanceOf(IllegalArgumentException.class)

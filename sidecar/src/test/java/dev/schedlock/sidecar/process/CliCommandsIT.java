@@ -142,7 +142,8 @@ class CliCommandsIT extends WithSidecars {
             SidecarProcess.Finished run = cli("release", "--force", "--reason", reason);
             assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
             assertThat(run.err()).startsWith("schedlock: --reason ").contains("1-256 printable characters");
-            assertThat(sidecars.store().row().holderId()).as("holder after a refused release").isEqualTo(before.holderId());
+            assertThat(sidecars.store().row().holderId()).as("holder after a refused release")
+                    .isEqualTo(before.holderId());
         }
         SidecarProcess.Finished accepted = cli("release", "--force", "--reason", "node lost – ticket 4711");
         assertThat(accepted.exitCode()).as(accepted.toString()).isZero();

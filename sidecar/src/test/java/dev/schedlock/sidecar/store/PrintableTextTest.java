@@ -14,7 +14,8 @@ class PrintableTextTest {
 
     static Stream<Arguments> escapes() {
         return Stream.of(
-                Arguments.of("pod-a\n2026-01-01T00:00:00Z  acquired  99  evil", "pod-a\\n2026-01-01T00:00:00Z  acquired  99  evil"),
+                Arguments.of("pod-a\n2026-01-01T00:00:00Z  acquired  99  evil",
+                        "pod-a\\n2026-01-01T00:00:00Z  acquired  99  evil"),
                 Arguments.of("a\rb\tc", "a\\rb\\tc"),
                 Arguments.of("\u001b[2J\u001b]0;title\u0007", "\\x1b[2J\\x1b]0;title\\x07"),
                 Arguments.of("\u0085next line", "\\x85next line"),
