@@ -1,14 +1,11 @@
 package dev.schedlock.operator.reconciler;
 
+import dev.schedlock.operator.model.Hashes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -117,12 +114,6 @@ public final class ResourceApplier {
     }
 
     String hashOf(HasMetadata desired) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(serialization.asJson(desired).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Hashes.sha256Hex(serialization.asJson(desired), 16);
     }
 }

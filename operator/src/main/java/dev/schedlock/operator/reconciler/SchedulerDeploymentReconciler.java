@@ -6,7 +6,9 @@ import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
 import dev.schedlock.operator.model.DeploymentModel;
 import dev.schedlock.operator.model.DesiredState;
 import dev.schedlock.operator.model.Labels;
+import dev.schedlock.operator.model.LockIdentity;
 import dev.schedlock.operator.model.ModelContext;
+import dev.schedlock.operator.model.RolloutPlan;
 import dev.schedlock.operator.model.SidecarContainer;
 import dev.schedlock.operator.model.SpecValidator;
 import dev.schedlock.operator.model.SpecValidator.Problem;
@@ -132,12 +134,19 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
             return write(sd, old, StatusUpdate.invalid(old, generation, problems, now));
         }
 
-        DesiredState desired = DesiredState.of(sd, capabilities.get());
+        List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
+        Optional<Deployment> liveDeployment = ctx.getSecondaryResource(Deployment.class);
+        RolloutPlan plan = RolloutPlan.of(LockIdentity.of(sd), liveDeployment, pods);
+        DesiredState desired = DesiredState.of(sd, capabilities.get(), plan);
         try {
             desired.leaseClaim().ifPresent(c -> applier.apply(c, ctx.getSecondaryResource(PersistentVolumeClaim.class)));
             applier.apply(desired.statusService(), ctx.getSecondaryResource(Service.class));
             applier.apply(desired.disruptionBudget(), ctx.getSecondaryResource(PodDisruptionBudget.class));
-            applier.apply(desired.deployment(), ctx.getSecondaryResource(Deployment.class));
+            if (applier.apply(desired.deployment(), liveDeployment) != ResourceApplier.Outcome.UNCHANGED
+                    && plan.holdReplicas()) {
+                LOG.info("lock changed: no pod starts on the new lock before these of the old one are gone: {}",
+                        plan.podsOnOtherLocks());
+            }
             desired.serviceMonitor().ifPresent(this::applyServiceMonitor);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 422 && e.getCode() != 400) {
@@ -152,13 +161,12 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
                     .rescheduleAfter(pollInterval);
         }
 
-        List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
         LeaderPoll.Result poll = leaderPoll.poll(pods, SidecarContainer.statusPort(sd));
         podRoles.label(pods, poll.leader().map(LeaderPoll.PodReport::pod).orElse(null));
         int wanted = Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DeploymentModel.DEFAULT_REPLICAS);
         LeaderStatus before = leaders.previous(sd);
         SchedulerDeploymentStatus next = StatusUpdate.observed(old, before, generation, wanted,
-                ctx.getSecondaryResource(Deployment.class), poll, now);
+                ctx.getSecondaryResource(Deployment.class), poll, plan, now);
         events.recordChange(sd, before, next.getLeader(), now);
         leaders.remember(sd, next.getLeader());
         return write(sd, old, next).rescheduleAfter(pollInterval);

@@ -10,8 +10,10 @@ import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
 import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
 import dev.schedlock.operator.api.v1alpha1.PostgresStore;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
+import dev.schedlock.operator.api.v1alpha1.SidecarSpec;
 import dev.schedlock.operator.api.v1alpha1.StoreSpec;
 import dev.schedlock.operator.model.Labels;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -124,6 +126,8 @@ class EndToEndIT {
             System.out.println("lock and store changes: " + checker.summary());
             assertThat(checker.overlaps()).as("permits of two pods at once").isEmpty();
             assertThat(checker.podsWithPermits()).as("a leader on every lock").hasSizeGreaterThanOrEqualTo(6);
+            assertThat(k8s.deployment(NAME).getSpec().getStrategy().getType())
+                    .as("back to rolling updates once every pod runs the new lock").isEqualTo("RollingUpdate");
         }
     }
 
@@ -152,6 +156,61 @@ class EndToEndIT {
         assertThat(k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems())
                 .extracting(Event::getReason).contains(LeaderEvents.REASON_ELECTED).hasSizeGreaterThanOrEqualTo(2);
         return first;
+    }
+
+    /**
+     * The edits that replace pods on the same lock, under the same checker: a rolling update (one
+     * surge pod at 2 replicas, old and new pods side by side) must keep one leader at a time, since
+     * a new pod is a standby until the old leader lets go.
+     */
+    @Test
+    void shouldKeepOneLeaderThroughRestartImageTemplateTimingAndScaleEdits() throws Exception {
+        SchedulerDeployment sd = withShortLease(TestResources.sqlite(NAME));
+
+        try (PodPermitChecker checker = PodPermitChecker.watching(pods)) {
+            k8s.create(sd);
+            awaitRolloutWithLeader(null);
+            String before = templateOfDeployment();
+            k8s.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(NAME).edit(d -> {
+                d.getSpec().getTemplate().getMetadata().getAnnotations()
+                        .put("kubectl.kubernetes.io/restartedAt", "2026-01-01T10:00:00Z");
+                return d;
+            });
+            assertThat(templateOfDeployment()).isNotEqualTo(before);
+            awaitRolloutWithLeader("kubectl rollout restart");
+            edit("sidecar image", s -> {
+                s.getSpec().setSidecar(new SidecarSpec());
+                s.getSpec().getSidecar().setImage("ghcr.io/schedlock/sidecar:next");
+            });
+            edit("app template", s -> s.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
+                    .add(new EnvVar("FEATURE", "on", null)));
+            edit("lease timing", s -> {
+                s.getSpec().getLease().setTtl("4s");
+                s.getSpec().getLease().setPermitTtl("1500ms");
+            });
+            scale(0);
+            syncing().until(() -> pods.pods().isEmpty());
+            scale(2);
+            awaitRolloutWithLeader("scale 0 to 2");
+            checker.close();
+
+            System.out.println("rolling edits: " + checker.summary() + ", at most " + pods.mostPodsAtOnce()
+                    + " pods at once");
+            assertThat(checker.overlaps()).as("permits of two pods at once").isEmpty();
+            assertThat(checker.podsWithPermits()).as("the lease moved from pod to pod").hasSizeGreaterThanOrEqualTo(5);
+            assertThat(pods.mostPodsAtOnce()).as("old and new pods side by side (a surge pod)").isEqualTo(3);
+            assertThat(k8s.deployment(NAME).getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        }
+    }
+
+    private void scale(int replicas) {
+        k8s.client.resources(SchedulerDeployment.class).inNamespace(MockCluster.NAMESPACE).withName(NAME)
+                .edit(sd -> {
+                    sd.getSpec().setReplicas(replicas);
+                    sd.getMetadata().setGeneration(sd.getMetadata().getGeneration() + 1);
+                    return sd;
+                });
+        syncing().until(() -> k8s.deployment(NAME).getSpec().getReplicas() == replicas);
     }
 
     /**

@@ -81,6 +81,7 @@ final class PodSimulator implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     private long sequence;
     private int nextIp = FIRST_IP;
+    private int mostPodsAtOnce;
 
     PodSimulator(KubernetesClient client, String namespace, String deploymentName, Path sidecarJar, Path workDir) {
         this.client = client;
@@ -108,6 +109,12 @@ final class PodSimulator implements AutoCloseable {
         }
         countPods(ready);
         publishStatus(deployment);
+        mostPodsAtOnce = Math.max(mostPodsAtOnce, pods.size());
+    }
+
+    /** The most pods that existed at the end of a pass, running or being deleted. */
+    synchronized int mostPodsAtOnce() {
+        return mostPodsAtOnce;
     }
 
     /** Whether every pod runs the Deployment's current template, as many as it asks for, all ready. */

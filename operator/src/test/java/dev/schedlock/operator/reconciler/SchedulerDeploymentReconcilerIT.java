@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
@@ -204,6 +205,50 @@ class SchedulerDeploymentReconcilerIT {
                 .isGreaterThanOrEqualTo(2 * 5);
         assertThat(k8s.recordedWrites()).as("writes to the API server in the steady state").isEmpty();
         assertThat(events()).as("one leader, one event").hasSize(1);
+    }
+
+    @Test
+    void shouldStopEveryPodOfTheOldLockBeforeAnyStartsOnTheNewOne() {
+        runTwoPodsLedByTheFirst(TestResources.sqlite("billing"), 1);
+        k8s.reportDeploymentReady("billing", 2, 2);
+        eventually(10).until(() -> "True".equals(condition(k8s.get("billing"), Conditions.READY).getStatus()));
+        assertThat(k8s.deployment("billing").getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+
+        SchedulerDeployment sd = k8s.get("billing");
+        LeaseSpec lease = new LeaseSpec();
+        lease.setLockName("billing-v2");
+        sd.getSpec().setLease(lease);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+            assertThat(d.getSpec().getStrategy().getRollingUpdate()).isNull();
+            assertThat(d.getSpec().getReplicas()).as("no pod on the new lock while old ones run").isZero();
+            assertThat(d.getSpec().getTemplate().getSpec().getInitContainers().get(0).getArgs())
+                    .contains("--lock-name=billing-v2");
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("LockChanging");
+            assertThat(ready.getMessage()).contains("waiting for billing-0, billing-1");
+        });
+
+        // The old pods are gone (the Deployment controller scaled their ReplicaSet to 0).
+        k8s.client.pods().inNamespace(MockCluster.NAMESPACE).withName("billing-0").delete();
+        k8s.client.pods().inNamespace(MockCluster.NAMESPACE).withName("billing-1").delete();
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+            assertThat(d.getSpec().getStrategy().getType())
+                    .as("until the Deployment controller reports the new pods").isEqualTo("Recreate");
+        });
+
+        Deployment d = k8s.deployment("billing");
+        d.setStatus(new DeploymentStatusBuilder().withReplicas(2).withUpdatedReplicas(2).withReadyReplicas(2)
+                .withAvailableReplicas(2).withObservedGeneration(d.getMetadata().getGeneration()).build());
+        k8s.client.resource(d).updateStatus();
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getStrategy().getType())
+                .isEqualTo("RollingUpdate"));
     }
 
     @Test
