@@ -182,6 +182,9 @@ class EndToEndIT {
                 s.getSpec().setSidecar(new SidecarSpec());
                 s.getSpec().getSidecar().setImage("ghcr.io/schedlock/sidecar:next");
             });
+            assertThat(k8s.deployment(NAME).getSpec().getTemplate().getMetadata().getAnnotations())
+                    .as("the restart's annotation survives the edit: no extra rollout")
+                    .containsKey("kubectl.kubernetes.io/restartedAt");
             edit("app template", s -> s.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
                     .add(new EnvVar("FEATURE", "on", null)));
             edit("lease timing", s -> {

@@ -114,6 +114,45 @@ class SchedulerDeploymentReconcilerIT {
                         first.getMetadata().getAnnotations().get(ResourceApplier.DESIRED_HASH));
     }
 
+    /**
+     * {@code kubectl rollout restart} writes an annotation into the pod template, other tools label
+     * and annotate the Deployment: an update of the resource keeps all of it (else the restart
+     * annotation's removal would roll the pods once more), and removes the template annotation the
+     * resource no longer asks for.
+     */
+    @Test
+    void shouldKeepWhatOthersWroteThroughAnUpdateAndDropWhatTheResourceNoLongerAsksFor() {
+        SchedulerDeployment created = TestResources.sqlite("billing");
+        created.getSpec().getTemplate().getMetadata().getAnnotations().put("example.com/team", "billing");
+        k8s.create(created);
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        k8s.client.resource(k8s.deployment("billing")).edit(d -> {
+            d.getSpec().getTemplate().getMetadata().getAnnotations()
+                    .put("kubectl.kubernetes.io/restartedAt", "2026-01-01T10:00:00Z");
+            d.getSpec().getTemplate().getMetadata().getLabels().put("example.com/cost-center", "42");
+            d.getMetadata().getAnnotations().put("example.com/owner", "ops");
+            d.getMetadata().getLabels().put("example.com/tier", "batch");
+            return d;
+        });
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().getTemplate().getMetadata().getAnnotations().remove("example.com/team");
+        sd.getSpec().setReplicas(3);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(3);
+            assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsEntry("kubectl.kubernetes.io/restartedAt", "2026-01-01T10:00:00Z")
+                    .doesNotContainKey("example.com/team");
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("example.com/cost-center", "42");
+            assertThat(d.getMetadata().getAnnotations()).containsEntry("example.com/owner", "ops");
+            assertThat(d.getMetadata().getLabels()).containsEntry("example.com/tier", "batch");
+        });
+    }
+
     @Test
     void shouldRetryAConflictingUpdateFromTheServersVersionWithoutFailingTheReconcile() {
         k8s.create(TestResources.sqlite("billing"));
