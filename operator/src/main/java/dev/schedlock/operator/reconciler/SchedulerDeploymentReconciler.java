@@ -66,7 +66,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     private final ResourceApplier applier;
     private final LeaderPoll leaderPoll;
     private final PodRoles podRoles;
-    private final LeaderEvents events;
+    private final ResourceEvents events;
     private final LeaderMemory leaders = new LeaderMemory();
     private final Duration pollInterval;
     private final Clock clock;
@@ -81,7 +81,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         this.applier = new ResourceApplier(client);
         this.leaderPoll = new LeaderPoll(leaseStatus, Duration.ofSeconds(3));
         this.podRoles = new PodRoles(client);
-        this.events = new LeaderEvents(client);
+        this.events = new ResourceEvents(client);
         this.pollInterval = pollInterval;
         this.clock = clock;
     }
@@ -192,16 +192,21 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         if (!StatusUpdate.differs(old, next)) {
             return ErrorStatusUpdateControl.<SchedulerDeployment>noStatusUpdate();
         }
+        events.recordProblem(sd, old, next, clock.instant());
         sd.setStatus(next);
         return ErrorStatusUpdateControl.patchStatus(sd);
     }
 
-    /** Patches the status only when it says something new (not merely a later timestamp). */
-    private static UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
-                                                            SchedulerDeploymentStatus next) {
+    /**
+     * Patches the status only when it says something new (not merely a later timestamp), with a
+     * Warning Event when it newly reports a problem.
+     */
+    private UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
+                                                     SchedulerDeploymentStatus next) {
         if (!StatusUpdate.differs(old, next)) {
             return UpdateControl.noUpdate();
         }
+        events.recordProblem(sd, old, next, clock.instant());
         sd.setStatus(next);
         return UpdateControl.patchStatus(sd);
     }

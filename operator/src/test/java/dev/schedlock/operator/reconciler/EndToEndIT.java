@@ -154,7 +154,7 @@ class EndToEndIT {
         assertThat(second.getFencingToken()).isGreaterThan(first.getFencingToken());
         syncing().untilAsserted(() -> assertThat(roles()).containsEntry(second.getPod(), "leader").hasSize(2));
         assertThat(k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems())
-                .extracting(Event::getReason).contains(LeaderEvents.REASON_ELECTED).hasSizeGreaterThanOrEqualTo(2);
+                .extracting(Event::getReason).contains(ResourceEvents.REASON_ELECTED).hasSizeGreaterThanOrEqualTo(2);
         return first;
     }
 

@@ -89,6 +89,8 @@ class SchedulerDeploymentReconcilerIT {
             assertThat(ready.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s");
         });
         assertThat(k8s.deployment("billing").getMetadata().getResourceVersion()).isEqualTo(before);
+        assertThat(warnings("InvalidSpec")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s"));
     }
 
     @Test
@@ -185,6 +187,28 @@ class SchedulerDeploymentReconcilerIT {
             Condition ready = condition(k8s.get("billing"), Conditions.READY);
             assertThat(ready.getReason()).isEqualTo("RejectedByApiServer");
             assertThat(ready.getMessage()).contains("check spec.template", "image: Required value");
+        });
+        // Retried every poll; the same refusal is one Event, not one per attempt.
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> warnings("RejectedByApiServer").size() == 1);
+        assertThat(warnings("RejectedByApiServer").get(0).getMessage()).contains("image: Required value");
+    }
+
+    @Test
+    void shouldTurnRepeatedFailuresIntoReadyFalseAndAWarningEvent() {
+        k8s.server.expect().post().withPath("/apis/apps/v1/namespaces/jobs/deployments")
+                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                        .withMessage("deployments.apps is forbidden: User \"system:serviceaccount:schedlock:op\""
+                                + " cannot create resource \"deployments\"").build())
+                .always();
+
+        k8s.create(TestResources.sqlite("billing"));
+
+        eventually(30).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("ReconcileFailed");
+            assertThat(warnings("ReconcileFailed")).singleElement()
+                    .satisfies(e -> assertThat(e.getMessage()).contains("forbidden", "(retrying)"));
         });
     }
 
@@ -329,6 +353,11 @@ class SchedulerDeploymentReconcilerIT {
 
     private List<Event> events() {
         return k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems();
+    }
+
+    /** Warning Events with {@code reason}, as {@code kubectl describe} lists them. */
+    private List<Event> warnings(String reason) {
+        return events().stream().filter(e -> "Warning".equals(e.getType()) && reason.equals(e.getReason())).toList();
     }
 
     private static Condition condition(SchedulerDeployment sd, String type) {
