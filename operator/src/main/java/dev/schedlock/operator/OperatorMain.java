@@ -18,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -85,6 +86,13 @@ public final class OperatorMain implements Callable<Integer> {
                     + " Env SCHEDLOCK_HEALTH_ADDRESS. Default: ${DEFAULT-VALUE}")
     HostPort healthAddress;
 
+    @Option(names = "--service-monitor-labels", paramLabel = "KEY=VALUE", split = ",",
+            defaultValue = "${env:SCHEDLOCK_SERVICE_MONITOR_LABELS}",
+            description = "Labels of every ServiceMonitor made for a SchedulerDeployment, below its own"
+                    + " spec.monitoring.serviceMonitorLabels: what your Prometheus selects ServiceMonitors by"
+                    + " (kube-prometheus-stack: release=<its release name>). Env SCHEDLOCK_SERVICE_MONITOR_LABELS.")
+    Map<String, String> serviceMonitorLabels;
+
     @Option(names = "--log-format", paramLabel = "plain|json", defaultValue = "${env:SCHEDLOCK_LOG_FORMAT:-plain}",
             description = "Log lines as plain text or one JSON object each. Env SCHEDLOCK_LOG_FORMAT.")
     LogFormat logFormat;
@@ -144,7 +152,7 @@ public final class OperatorMain implements Callable<Integer> {
             }
         });
         ClusterCapabilities capabilities = new ClusterCapabilities(client, sidecarImage, nativeSidecars,
-                Duration.ofMinutes(5), System::nanoTime);
+                Duration.ofMinutes(5), System::nanoTime, serviceMonitorLabels == null ? Map.of() : serviceMonitorLabels);
         SchedulerDeploymentReconciler reconciler = new SchedulerDeploymentReconciler(client, capabilities,
                 new HttpLeaseStatusClient(Duration.ofSeconds(2)), pollInterval, Clock.systemUTC());
         Set<String> watched = namespaces.stream().map(String::trim).filter(s -> !s.isEmpty())

@@ -1,6 +1,7 @@
 package dev.schedlock.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.schedlock.operator.reconciler.ClusterCapabilities.NativeSidecars;
 import java.io.PrintWriter;
@@ -25,6 +26,7 @@ class OperatorMainTest {
         "--leader-poll-interval=0s              | '--leader-poll-interval': must be positive, e.g. 5s",
         "--leader-poll-interval=5               | '--leader-poll-interval': '5' is not a duration",
         "--leader-election-lease-name=Op_Lease  | '--leader-election-lease-name': 'Op_Lease' is not a Lease name",
+        "--service-monitor-labels=release       | '--service-monitor-labels' (KEY=VALUE) should be in KEY=VALUE",
         "--no-such-flag                         | Unknown option: '--no-such-flag'",
     })
     void shouldRefuseABadFlagInOneLineWithExitCode2(String arg, String expected) {
@@ -44,7 +46,8 @@ class OperatorMainTest {
         CommandLine cli = OperatorMain.commandLine();
         cli.parseArgs(
                 "--health-address=[::1]:9090", "--native-sidecars=Always", "--log-format=JSON",
-                "--leader-poll-interval=1m30s", "--leader-election-lease-name=schedlock-operator.team-a");
+                "--leader-poll-interval=1m30s", "--leader-election-lease-name=schedlock-operator.team-a",
+                "--service-monitor-labels=release=kube-prometheus-stack,team=platform");
         OperatorMain main = cli.getCommand();
 
         assertThat(main.healthAddress).isEqualTo(new HostPort("::1", 9090));
@@ -52,6 +55,8 @@ class OperatorMainTest {
         assertThat(main.logFormat).isEqualTo(OperatorMain.LogFormat.JSON);
         assertThat(main.leaderPollInterval).isEqualTo(Duration.ofSeconds(90));
         assertThat(main.leaseName).isEqualTo("schedlock-operator.team-a");
+        assertThat(main.serviceMonitorLabels).containsExactly(entry("release", "kube-prometheus-stack"),
+                entry("team", "platform"));
     }
 
     @Test

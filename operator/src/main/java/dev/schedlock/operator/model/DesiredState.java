@@ -41,7 +41,7 @@ public record DesiredState(
                 OwnedObjects.disruptionBudget(sd),
                 StoreWiring.of(sd).claim(),
                 monitorWanted && context.serviceMonitorsExist()
-                        ? Optional.of(OwnedObjects.serviceMonitor(sd)) : Optional.empty());
+                        ? Optional.of(OwnedObjects.serviceMonitor(sd, context.serviceMonitorLabels())) : Optional.empty());
     }
 
     /** In the order they are applied: the claim before the pods that mount it. */

@@ -203,6 +203,8 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
      */
     private UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
                                                      SchedulerDeploymentStatus next) {
+        // For the scale subresource (kubectl scale, autoscalers): the pods' selector, as -l takes it.
+        next.setSelector(Labels.INSTANCE + "=" + Labels.selector(sd).get(Labels.INSTANCE));
         if (!StatusUpdate.differs(old, next)) {
             return UpdateControl.noUpdate();
         }

@@ -66,6 +66,8 @@ class SchedulerDeploymentReconcilerIT {
             assertThat(ready.getStatus()).isEqualTo("False");
             assertThat(ready.getReason()).isEqualTo("PodsNotReady");
             assertThat(k8s.get("billing").getStatus().getObservedGeneration()).isEqualTo(1L);
+            assertThat(k8s.get("billing").getStatus().getSelector()).as("for kubectl scale")
+                    .isEqualTo("schedlock.dev/scheduler-deployment=billing");
         });
     }
 
