@@ -4,6 +4,7 @@ import dev.schedlock.operator.model.GoDurations;
 import dev.schedlock.operator.reconciler.ClusterCapabilities;
 import dev.schedlock.operator.reconciler.ClusterCapabilities.NativeSidecars;
 import dev.schedlock.operator.reconciler.HttpLeaseStatusClient;
+import dev.schedlock.operator.reconciler.OperatorMetrics;
 import dev.schedlock.operator.reconciler.SchedulerDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -153,8 +154,10 @@ public final class OperatorMain implements Callable<Integer> {
         });
         ClusterCapabilities capabilities = new ClusterCapabilities(client, sidecarImage, nativeSidecars,
                 Duration.ofMinutes(5), System::nanoTime, serviceMonitorLabels == null ? Map.of() : serviceMonitorLabels);
+        OperatorMetrics metrics = new OperatorMetrics(registry);
+        registry.getPrometheusRegistry().register(metrics);
         SchedulerDeploymentReconciler reconciler = new SchedulerDeploymentReconciler(client, capabilities,
-                new HttpLeaseStatusClient(Duration.ofSeconds(2)), pollInterval, Clock.systemUTC());
+                new HttpLeaseStatusClient(Duration.ofSeconds(2)), pollInterval, Clock.systemUTC(), metrics);
         Set<String> watched = namespaces.stream().map(String::trim).filter(s -> !s.isEmpty())
                 .collect(Collectors.toSet());
         operator.register(reconciler, c -> {

@@ -32,6 +32,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,12 +71,21 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     private final LeaderMemory leaders = new LeaderMemory();
     private final Duration pollInterval;
     private final Clock clock;
+    private final OperatorMetrics metrics;
 
     /**
      * @param pollInterval how often the sidecars are asked who leads, besides reacting to events
      */
     public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
                                          LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock) {
+        this(client, capabilities, leaseStatus, pollInterval, clock, new OperatorMetrics(new SimpleMeterRegistry()));
+    }
+
+    /** @param metrics the operator's own metrics ({@link OperatorMetrics}), fed by this reconciler */
+    public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
+                                         LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock,
+                                         OperatorMetrics metrics) {
+        this.metrics = metrics;
         this.client = client;
         this.capabilities = capabilities;
         this.applier = new ResourceApplier(client);
@@ -114,6 +124,8 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
 
     @Override
     public UpdateControl<SchedulerDeployment> reconcile(SchedulerDeployment sd, Context<SchedulerDeployment> ctx) {
+        // Every resource's conditions, read at scrape time from the cache this controller keeps.
+        metrics.watch(() -> ctx.getPrimaryCache().list().toList());
         MDC.put(MDC_RECONCILE, Long.toString(RECONCILE_IDS.incrementAndGet()));
         try {
             return reconcileLogged(sd, ctx);
@@ -180,6 +192,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     public ErrorStatusUpdateControl<SchedulerDeployment> updateErrorStatus(SchedulerDeployment sd,
                                                                            Context<SchedulerDeployment> ctx,
                                                                            Exception e) {
+        metrics.reconcileFailed();
         int attempt = ctx.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
         LOG.warn("reconcile failed (attempt {}), will retry: {}", attempt, e.toString(), e);
         if (attempt < FAILURES_BEFORE_NOT_READY && !ctx.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false)) {
