@@ -73,7 +73,16 @@ app.kubernetes.io/part-of: schedlock
 {{- end }}
 {{- end }}
 
-{{/* The sidecar image the operator injects by default. */}}
+{{/* The sidecar image the operator injects by default: repository:tag or repository@digest. */}}
 {{- define "schedlock-operator.sidecarImage" -}}
+{{- if .Values.operator.sidecarImage.digest }}
+{{- printf "%s@%s" .Values.operator.sidecarImage.repository .Values.operator.sidecarImage.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.operator.sidecarImage.repository (default .Chart.AppVersion .Values.operator.sidecarImage.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The operator's leader election Lease: its own name per release unless one is given. */}}
+{{- define "schedlock-operator.leaseName" -}}
+{{- default (include "schedlock-operator.fullname" .) .Values.operator.leaderElectionLeaseName }}
 {{- end }}

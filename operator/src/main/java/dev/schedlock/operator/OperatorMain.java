@@ -4,6 +4,7 @@ import dev.schedlock.operator.model.GoDurations;
 import dev.schedlock.operator.reconciler.ClusterCapabilities;
 import dev.schedlock.operator.reconciler.ClusterCapabilities.NativeSidecars;
 import dev.schedlock.operator.reconciler.HttpLeaseStatusClient;
+import dev.schedlock.operator.reconciler.OperatorMetrics;
 import dev.schedlock.operator.reconciler.SchedulerDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -16,14 +17,14 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,16 +53,16 @@ public final class OperatorMain implements Callable<Integer> {
     String sidecarImage;
 
     @Option(names = "--leader-poll-interval", paramLabel = "DURATION",
-            defaultValue = "${env:SCHEDLOCK_LEADER_POLL_INTERVAL:-5s}",
+            defaultValue = "${env:SCHEDLOCK_LEADER_POLL_INTERVAL:-5s}", converter = PositiveDuration.class,
             description = "How often each resource's sidecars are asked who leads (500ms, 5s, 1m)."
                     + " Env SCHEDLOCK_LEADER_POLL_INTERVAL. Default: ${DEFAULT-VALUE}")
-    String leaderPollInterval;
+    Duration leaderPollInterval;
 
     @Option(names = "--native-sidecars", paramLabel = "auto|always|never",
             defaultValue = "${env:SCHEDLOCK_NATIVE_SIDECARS:-auto}",
             description = "Inject the sidecar as a native sidecar: auto (Kubernetes >= 1.29), always or never."
                     + " Env SCHEDLOCK_NATIVE_SIDECARS. Default: ${DEFAULT-VALUE}")
-    String nativeSidecars;
+    NativeSidecars nativeSidecars;
 
     @Option(names = "--leader-election", negatable = true, defaultValue = "${env:SCHEDLOCK_LEADER_ELECTION:-true}",
             fallbackValue = "true",
@@ -72,32 +73,60 @@ public final class OperatorMain implements Callable<Integer> {
             description = "Namespace of the operator's Lease. Env POD_NAMESPACE (downward API).")
     String leaseNamespace;
 
+    @Option(names = "--leader-election-lease-name", paramLabel = "NAME",
+            defaultValue = "${env:SCHEDLOCK_LEADER_ELECTION_LEASE_NAME:-schedlock-operator}",
+            converter = LeaseName.class,
+            description = "Name of the operator's Lease: operators sharing it elect one active replica, so two"
+                    + " installations in one namespace need two names. Env SCHEDLOCK_LEADER_ELECTION_LEASE_NAME."
+                    + " Default: ${DEFAULT-VALUE}")
+    String leaseName;
+
     @Option(names = "--health-address", paramLabel = "HOST:PORT",
-            defaultValue = "${env:SCHEDLOCK_HEALTH_ADDRESS:-0.0.0.0:8080}",
-            description = "Probes (/healthz, /readyz) and /metrics. Env SCHEDLOCK_HEALTH_ADDRESS. Default: ${DEFAULT-VALUE}")
-    String healthAddress;
+            defaultValue = "${env:SCHEDLOCK_HEALTH_ADDRESS:-0.0.0.0:8080}", converter = HostPort.Converter.class,
+            description = "Probes (/healthz, /readyz) and /metrics; an IPv6 host in brackets ([::]:8080)."
+                    + " Env SCHEDLOCK_HEALTH_ADDRESS. Default: ${DEFAULT-VALUE}")
+    HostPort healthAddress;
+
+    @Option(names = "--service-monitor-labels", paramLabel = "KEY=VALUE", split = ",",
+            defaultValue = "${env:SCHEDLOCK_SERVICE_MONITOR_LABELS}",
+            description = "Labels of every ServiceMonitor made for a SchedulerDeployment, below its own"
+                    + " spec.monitoring.serviceMonitorLabels: what your Prometheus selects ServiceMonitors by"
+                    + " (kube-prometheus-stack: release=<its release name>). Env SCHEDLOCK_SERVICE_MONITOR_LABELS.")
+    Map<String, String> serviceMonitorLabels;
 
     @Option(names = "--log-format", paramLabel = "plain|json", defaultValue = "${env:SCHEDLOCK_LOG_FORMAT:-plain}",
             description = "Log lines as plain text or one JSON object each. Env SCHEDLOCK_LOG_FORMAT.")
-    String logFormat;
+    LogFormat logFormat;
+
+    /** How log lines are written. */
+    enum LogFormat { PLAIN, JSON }
+
+    /** Exit code of a bad flag or flag value, as the sidecar's. */
+    static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new OperatorMain()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with enum values in any case and a bad flag answered in one line with exit 2. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new OperatorMain());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("schedlock-operator: " + e.getMessage() + " (see --help)");
+            return EXIT_USAGE;
+        });
+        return cli;
     }
 
     @Override
     public Integer call() throws Exception {
-        if ("json".equalsIgnoreCase(logFormat)) {
+        if (logFormat == LogFormat.JSON) {
             // Before the first logger exists: logback reads this once.
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
         Logger log = LoggerFactory.getLogger(OperatorMain.class);
-        NativeSidecars nativeMode = NativeSidecars.valueOf(nativeSidecars.trim().toUpperCase(Locale.ROOT));
-        Duration pollInterval = GoDurations.parse(leaderPollInterval);
-        if (pollInterval.isZero()) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--leader-poll-interval must be positive, e.g. 5s");
-        }
+        Duration pollInterval = leaderPollInterval;
 
         KubernetesClient client = new KubernetesClientBuilder().build();
         AtomicBoolean stopping = new AtomicBoolean();
@@ -113,7 +142,7 @@ public final class OperatorMain implements Callable<Integer> {
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
             if (leaderElection) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-                        .aLeaderElectionConfiguration("schedlock-operator")
+                        .aLeaderElectionConfiguration(leaseName)
                         .withLeaseNamespace(leaseNamespace.isBlank() ? null : leaseNamespace)
                         // JOSDK's own exit calls System.exit() from operator.stop() inside our shutdown
                         // hook, where it blocks for ever; exit ourselves, and only when the Lease is lost.
@@ -123,10 +152,12 @@ public final class OperatorMain implements Callable<Integer> {
                         .build());
             }
         });
-        ClusterCapabilities capabilities = new ClusterCapabilities(client, sidecarImage, nativeMode,
-                Duration.ofMinutes(5), System::nanoTime);
+        ClusterCapabilities capabilities = new ClusterCapabilities(client, sidecarImage, nativeSidecars,
+                Duration.ofMinutes(5), System::nanoTime, serviceMonitorLabels == null ? Map.of() : serviceMonitorLabels);
+        OperatorMetrics metrics = new OperatorMetrics(registry);
+        registry.getPrometheusRegistry().register(metrics);
         SchedulerDeploymentReconciler reconciler = new SchedulerDeploymentReconciler(client, capabilities,
-                new HttpLeaseStatusClient(Duration.ofSeconds(2)), pollInterval, Clock.systemUTC());
+                new HttpLeaseStatusClient(Duration.ofSeconds(2)), pollInterval, Clock.systemUTC(), metrics);
         Set<String> watched = namespaces.stream().map(String::trim).filter(s -> !s.isEmpty())
                 .collect(Collectors.toSet());
         operator.register(reconciler, c -> {
@@ -137,8 +168,7 @@ public final class OperatorMain implements Callable<Integer> {
             }
         });
 
-        HostPort health = HostPort.parse(healthAddress);
-        try (HealthServer probes = new HealthServer(new InetSocketAddress(health.host(), health.port()),
+        try (HealthServer probes = new HealthServer(healthAddress.toSocketAddress(),
                 () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
                 registry::scrape)) {
             probes.start();
@@ -170,14 +200,35 @@ public final class OperatorMain implements Callable<Integer> {
         }
     }
 
-    /** {@code host:port}. */
-    record HostPort(String host, int port) {
-        static HostPort parse(String text) {
-            int colon = text.lastIndexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("'" + text + "' is not HOST:PORT, e.g. 0.0.0.0:8080");
+    /** A duration of the CRD's syntax ({@link GoDurations}) that is more than 0. */
+    static final class PositiveDuration implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d;
+            try {
+                d = GoDurations.parse(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            return new HostPort(text.substring(0, colon), Integer.parseInt(text.substring(colon + 1)));
+            if (d.isZero()) {
+                throw new CommandLine.TypeConversionException("must be positive, e.g. 5s");
+            }
+            return d;
+        }
+    }
+
+    /** A Lease name: a DNS subdomain (lower case letters, digits, '-' and '.'), at most 253 characters. */
+    static final class LeaseName implements CommandLine.ITypeConverter<String> {
+        private static final Pattern SUBDOMAIN =
+                Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+        @Override
+        public String convert(String value) {
+            if (value.length() > 253 || !SUBDOMAIN.matcher(value).matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a Lease name: use lower case"
+                        + " letters, digits, '-' and '.', e.g. schedlock-operator");
+            }
+            return value;
         }
     }
 }

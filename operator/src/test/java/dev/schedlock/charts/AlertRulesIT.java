@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertRulesIT {
 
     static final Set<String> ALERTS = Set.of("SchedlockNoLeader", "SchedlockMultipleLeaders",
-            "SchedlockHeartbeatFailing", "SchedlockLeaseFlapping", "SchedlockSidecarDown");
+            "SchedlockHeartbeatFailing", "SchedlockLeaseFlapping", "SchedlockSidecarDown", "SchedlockNotReady",
+            "SchedlockOperatorReconcileFailing");
 
     @TempDir
     Path dir;

@@ -44,7 +44,7 @@ class HelmChartIT {
         List<HasMetadata> objects = Helm.template();
 
         assertThat(kinds(objects)).isEqualTo(Map.of("Deployment", 1L, "ServiceAccount", 1L, "Service", 1L,
-                "PodDisruptionBudget", 1L, "ClusterRole", 2L, "ClusterRoleBinding", 2L, "Role", 1L, "RoleBinding", 1L,
+                "PodDisruptionBudget", 1L, "ClusterRole", 4L, "ClusterRoleBinding", 2L, "Role", 1L, "RoleBinding", 1L,
                 "CustomResourceDefinition", 1L));
         assertThat(objects).noneMatch(GenericKubernetesResource.class::isInstance);
 
@@ -54,7 +54,10 @@ class HelmChartIT {
         assertThat(env).containsEntry("SCHEDLOCK_LEADER_ELECTION", "true")
                 .containsEntry("SCHEDLOCK_WATCH_NAMESPACES", "")
                 .containsEntry("SCHEDLOCK_SIDECAR_IMAGE", "ghcr.io/schedlock/sidecar:0.1.0")
-                .containsEntry("SCHEDLOCK_HEALTH_ADDRESS", "0.0.0.0:8080");
+                .containsEntry("SCHEDLOCK_HEALTH_ADDRESS", "0.0.0.0:8080")
+                .as("each release its own election").containsEntry("SCHEDLOCK_LEADER_ELECTION_LEASE_NAME",
+                        "demo-schedlock-operator")
+                .doesNotContainKey("SCHEDLOCK_SERVICE_MONITOR_LABELS");
         assertThat(operator.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
                 .isEqualTo("ghcr.io/schedlock/operator:0.1.0");
         assertThat(operator.getSpec().getTemplate().getSpec().getServiceAccountName())
@@ -70,11 +73,13 @@ class HelmChartIT {
 
         assertThat(objects).noneMatch(GenericKubernetesResource.class::isInstance);
         ServiceMonitor monitor = Helm.one(objects, ServiceMonitor.class);
-        assertThat(monitor.getSpec().getEndpoints()).singleElement()
-                .satisfies(e -> assertThat(e.getPort()).isEqualTo("http"));
+        assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+            assertThat(e.getPort()).isEqualTo("http");
+            assertThat(e.getHonorLabels()).as("keeps schedlock_operator_condition's namespace label").isTrue();
+        });
         assertThat(monitor.getSpec().getSelector().getMatchLabels())
                 .isEqualTo(Helm.one(objects, Service.class).getSpec().getSelector());
-        assertThat(Helm.one(objects, PrometheusRule.class).getSpec().getGroups()).hasSize(2);
+        assertThat(Helm.one(objects, PrometheusRule.class).getSpec().getGroups()).hasSize(3);
         assertThat(Helm.one(objects, ConfigMap.class).getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
     }
 
@@ -175,6 +180,49 @@ class HelmChartIT {
     /** The chart's rule: at most {@code max} characters, no trailing dash. */
     private static String cut(String name, int max) {
         return name.substring(0, Math.min(max, name.length())).replaceAll("-+$", "");
+    }
+
+    @Test
+    void aggregatedRolesShouldLetNamespaceUsersReadEditAndScaleSchedulerDeployments() throws Exception {
+        List<HasMetadata> objects = Helm.template();
+
+        ClusterRole view = Helm.named(objects, ClusterRole.class, "demo-schedlock-operator-view").orElseThrow();
+        assertThat(view.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
+                .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true");
+        assertThat(view.getRules()).singleElement().satisfies(r -> {
+            assertThat(r.getResources()).contains("schedulerdeployments", "schedulerdeployments/scale");
+            assertThat(r.getVerbs()).containsExactly("get", "list", "watch");
+        });
+        ClusterRole edit = Helm.named(objects, ClusterRole.class, "demo-schedlock-operator-edit").orElseThrow();
+        assertThat(edit.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true")
+                .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-view");
+        assertThat(edit.getRules()).anySatisfy(r -> {
+            assertThat(r.getResources()).containsExactly("schedulerdeployments/scale");
+            assertThat(r.getVerbs()).contains("update", "patch");
+        }).anySatisfy(r -> assertThat(r.getVerbs()).contains("create", "update", "patch", "delete"));
+        assertThat(Helm.ofType(objects, ClusterRoleBinding.class)).as("nobody is bound to them by the chart")
+                .noneMatch(b -> b.getRoleRef().getName().endsWith("-view") || b.getRoleRef().getName().endsWith("-edit"));
+
+        assertThat(Helm.ofType(Helm.template("--set", "rbac.aggregateToDefaultRoles=false"), ClusterRole.class))
+                .hasSize(2);
+    }
+
+    @Test
+    void operatorValuesShouldReachItsFlags() throws Exception {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        Deployment operator = Helm.one(Helm.template("--set", "operator.sidecarImage.digest=" + digest,
+                "--set", "operator.leaderElectionLeaseName=schedlock-operator-team-a",
+                "--set", "sidecarServiceMonitors.labels.release=kube-prometheus-stack",
+                "--set", "sidecarServiceMonitors.labels.team=payments"), Deployment.class);
+
+        assertThat(env(operator))
+                .containsEntry("SCHEDLOCK_SIDECAR_IMAGE", "ghcr.io/schedlock/sidecar@" + digest)
+                .containsEntry("SCHEDLOCK_LEADER_ELECTION_LEASE_NAME", "schedlock-operator-team-a")
+                .containsEntry("SCHEDLOCK_SERVICE_MONITOR_LABELS", "release=kube-prometheus-stack,team=payments");
+        assertRefused("digest", "--set", "operator.sidecarImage.digest=latest");
+        assertRefused("leaderElectionLeaseName", "--set", "operator.leaderElectionLeaseName=Team_A");
     }
 
     @Test

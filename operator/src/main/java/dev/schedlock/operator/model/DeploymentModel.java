@@ -38,8 +38,16 @@ public final class DeploymentModel {
     private DeploymentModel() {
     }
 
-    /** Builds the Deployment; call only for a spec without {@link SpecValidator} problems. */
+    /**
+     * Builds the Deployment for a resource all of whose pods run its lock (or that has none yet);
+     * call only for a spec without {@link SpecValidator} problems.
+     */
     public static Deployment build(SchedulerDeployment sd, ModelContext context) {
+        return build(sd, context, RolloutPlan.rollingUpdate());
+    }
+
+    /** Builds the Deployment with the strategy and replicas of {@code plan}. */
+    public static Deployment build(SchedulerDeployment sd, ModelContext context, RolloutPlan plan) {
         LeaseSettings lease = LeaseSettings.of(sd);
         StoreWiring store = StoreWiring.of(sd);
         PodTemplateSpec template = new PodTemplateSpecBuilder(sd.getSpec().getTemplate()).build();
@@ -50,6 +58,7 @@ public final class DeploymentModel {
         Map<String, String> annotations = new LinkedHashMap<>(
                 Optional.ofNullable(meta.getAnnotations()).orElseGet(Map::of));
         annotations.put(Labels.OWNER_ANNOTATION, sd.getMetadata().getName());
+        LockIdentity.put(annotations, sd);
         meta.setAnnotations(annotations);
         template.setMetadata(meta);
         injectInto(template.getSpec(), sd, lease, store, context);
@@ -57,7 +66,8 @@ public final class DeploymentModel {
         return new DeploymentBuilder()
                 .withMetadata(Labels.ownedMeta(sd, Names.deployment(sd)))
                 .withNewSpec()
-                .withReplicas(Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DEFAULT_REPLICAS))
+                .withReplicas(plan.replicas(Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DEFAULT_REPLICAS)))
+                .withStrategy(plan.strategy())
                 .withNewSelector().withMatchLabels(Labels.selector(sd)).endSelector()
                 .withTemplate(template)
                 .endSpec()

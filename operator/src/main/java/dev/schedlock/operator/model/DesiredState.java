@@ -23,17 +23,25 @@ public record DesiredState(
         Optional<PersistentVolumeClaim> leaseClaim,
         Optional<GenericKubernetesResource> serviceMonitor) {
 
-    /** Builds the desired objects; call only when {@link SpecValidator#validate} found no problem. */
+    /**
+     * Builds the desired objects for a resource all of whose pods run its lock; call only when
+     * {@link SpecValidator#validate} found no problem.
+     */
     public static DesiredState of(SchedulerDeployment sd, ModelContext context) {
+        return of(sd, context, RolloutPlan.rollingUpdate());
+    }
+
+    /** Builds the desired objects, the Deployment as {@code plan} says. */
+    public static DesiredState of(SchedulerDeployment sd, ModelContext context, RolloutPlan plan) {
         boolean monitorWanted = Optional.ofNullable(sd.getSpec().getMonitoring())
                 .map(MonitoringSpec::getServiceMonitor).orElse(true);
         return new DesiredState(
-                DeploymentModel.build(sd, context),
+                DeploymentModel.build(sd, context, plan),
                 OwnedObjects.statusService(sd),
                 OwnedObjects.disruptionBudget(sd),
                 StoreWiring.of(sd).claim(),
                 monitorWanted && context.serviceMonitorsExist()
-                        ? Optional.of(OwnedObjects.serviceMonitor(sd)) : Optional.empty());
+                        ? Optional.of(OwnedObjects.serviceMonitor(sd, context.serviceMonitorLabels())) : Optional.empty());
     }
 
     /** In the order they are applied: the claim before the pods that mount it. */

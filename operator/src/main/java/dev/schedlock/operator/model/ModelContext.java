@@ -1,5 +1,7 @@
 package dev.schedlock.operator.model;
 
+import java.util.Map;
+
 /**
  * What the desired objects depend on besides the resource itself: operator settings and what the
  * cluster supports. Passed in, so that the model stays a pure function.
@@ -8,8 +10,20 @@ package dev.schedlock.operator.model;
  * @param nativeSidecars       the cluster runs init containers with {@code restartPolicy: Always} as
  *                             sidecars (Kubernetes 1.29 and later)
  * @param serviceMonitorsExist the {@code servicemonitors.monitoring.coreos.com} CRD is installed
+ * @param serviceMonitorLabels labels of every ServiceMonitor, below the resource's own
+ *                             ({@code --service-monitor-labels}: what the cluster's Prometheus selects by)
  */
-public record ModelContext(String defaultSidecarImage, boolean nativeSidecars, boolean serviceMonitorsExist) {
+public record ModelContext(String defaultSidecarImage, boolean nativeSidecars, boolean serviceMonitorsExist,
+                           Map<String, String> serviceMonitorLabels) {
+
+    public ModelContext {
+        serviceMonitorLabels = Map.copyOf(serviceMonitorLabels);
+    }
+
+    /** Without ServiceMonitor labels. */
+    public ModelContext(String defaultSidecarImage, boolean nativeSidecars, boolean serviceMonitorsExist) {
+        this(defaultSidecarImage, nativeSidecars, serviceMonitorsExist, Map.of());
+    }
 
     /** The first Kubernetes minor version (of major 1) with native sidecars enabled by default. */
     public static final int NATIVE_SIDECARS_SINCE_MINOR = 29;

@@ -1,10 +1,6 @@
 package dev.schedlock.operator.model;
 
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** Names of the objects made for one SchedulerDeployment, and the length limits they must respect. */
 public final class Names {
@@ -65,15 +61,6 @@ public final class Names {
         }
         String head = base.substring(0, max - suffix.length() - HASH_CHARS - 1);
         head = head.replaceAll("[-.]+$", ""); // a DNS label must not end in '-' or '.'
-        return head + "-" + sha256(base).substring(0, HASH_CHARS) + suffix;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return head + "-" + Hashes.sha256Hex(base, HASH_CHARS / 2) + suffix;
     }
 }

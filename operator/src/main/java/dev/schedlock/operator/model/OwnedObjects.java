@@ -1,9 +1,11 @@
 package dev.schedlock.operator.model;
 
+import dev.schedlock.operator.api.v1alpha1.MonitoringSpec;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -11,6 +13,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The small objects beside the Deployment: status Service, PodDisruptionBudget, ServiceMonitor. */
 public final class OwnedObjects {
@@ -57,14 +60,25 @@ public final class OwnedObjects {
                 .build();
     }
 
-    /** A Prometheus Operator ServiceMonitor, as a generic resource: its CRD may not be installed. */
-    public static GenericKubernetesResource serviceMonitor(SchedulerDeployment sd) {
+    /**
+     * A Prometheus Operator ServiceMonitor, as a generic resource: its CRD may not be installed. Its
+     * labels are what a Prometheus selects ServiceMonitors by ({@code release: <name>} for
+     * kube-prometheus-stack): the operator's defaults, then {@code spec.monitoring.serviceMonitorLabels},
+     * then the operator's own labels, which its informer needs.
+     */
+    public static GenericKubernetesResource serviceMonitor(SchedulerDeployment sd, Map<String, String> defaultLabels) {
         Map<String, String> matchLabels = new LinkedHashMap<>(Labels.selector(sd));
         matchLabels.put(COMPONENT, STATUS_COMPONENT);
+        ObjectMeta meta = Labels.ownedMeta(sd, Names.serviceMonitor(sd));
+        Map<String, String> labels = new LinkedHashMap<>(defaultLabels);
+        Optional.ofNullable(sd.getSpec().getMonitoring()).map(MonitoringSpec::getServiceMonitorLabels)
+                .ifPresent(labels::putAll);
+        labels.putAll(meta.getLabels());
+        meta.setLabels(labels);
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion(SERVICE_MONITOR_API_VERSION)
                 .withKind(SERVICE_MONITOR_KIND)
-                .withMetadata(Labels.ownedMeta(sd, Names.serviceMonitor(sd)))
+                .withMetadata(meta)
                 .addToAdditionalProperties("spec", Map.of(
                         "selector", Map.of("matchLabels", matchLabels),
                         "endpoints", List.of(Map.of(

@@ -40,8 +40,23 @@ final class PostgresWiring implements StoreWiring {
         if (postgres.getPasswordSecretRef() != null) {
             args.add("--store-password-file=" + PASSWORD_DIR + "/" + PASSWORD_FILE);
         }
-        args.add("--store-schema=" + (postgres.getSchema() != null ? postgres.getSchema() : DEFAULT_SCHEMA));
+        args.add("--store-schema=" + schema());
         return args;
+    }
+
+    /**
+     * The database and the schema. The whole URL counts, so that a change of host, port or database
+     * is a change of lock; a change of its parameters only (say sslmode) is treated as one too,
+     * which costs a stop of all pods but is never unsafe. The user does not count: it sees the
+     * same table.
+     */
+    @Override
+    public String location() {
+        return "postgresql:url=" + postgres.getUrl() + ",schema=" + schema();
+    }
+
+    private String schema() {
+        return postgres.getSchema() != null ? postgres.getSchema() : DEFAULT_SCHEMA;
     }
 
     @Override

@@ -34,16 +34,28 @@ final class SqliteWiring implements StoreWiring {
 
     @Override
     public List<String> sidecarArgs() {
-        String path = sqlite.getPath() != null ? sqlite.getPath() : DEFAULT_PATH;
-        return List.of("--store=jdbc:sqlite:" + MOUNT_PATH + "/" + path);
+        return List.of("--store=jdbc:sqlite:" + MOUNT_PATH + "/" + path());
     }
 
     @Override
     public List<Volume> volumes() {
-        String claimName = sqlite.getExistingClaim() != null ? sqlite.getExistingClaim() : Names.leaseClaim(sd);
         return List.of(new VolumeBuilder().withName(VOLUME)
-                .withNewPersistentVolumeClaim().withClaimName(claimName).endPersistentVolumeClaim()
+                .withNewPersistentVolumeClaim().withClaimName(claimName()).endPersistentVolumeClaim()
                 .build());
+    }
+
+    /** The file on the claim: another claim or another path is another lock table. */
+    @Override
+    public String location() {
+        return "sqlite:claim=" + claimName() + ",path=" + path();
+    }
+
+    private String path() {
+        return sqlite.getPath() != null ? sqlite.getPath() : DEFAULT_PATH;
+    }
+
+    private String claimName() {
+        return sqlite.getExistingClaim() != null ? sqlite.getExistingClaim() : Names.leaseClaim(sd);
     }
 
     @Override

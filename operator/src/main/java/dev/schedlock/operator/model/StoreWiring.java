@@ -26,6 +26,12 @@ public interface StoreWiring {
     /** The claim the operator creates, if any. */
     Optional<PersistentVolumeClaim> claim();
 
+    /**
+     * Where the lock table lives, as far as the resource tells: pods with another location (or
+     * another lock name) compete for another lock row. May name a URL; never a password.
+     */
+    String location();
+
     /** The wiring for the resource's one store; call after {@link SpecValidator} found no problem. */
     static StoreWiring of(SchedulerDeployment sd) {
         StoreSpec store = sd.getSpec().getStore();

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ public final class ClusterCapabilities implements Supplier<ModelContext> {
     private final NativeSidecars nativeSidecars;
     private final Duration recheck;
     private final LongSupplier nanoTime;
+    private final Map<String, String> serviceMonitorLabels;
     private Boolean nativeSupported;
     private boolean monitorsExist;
     private long monitorsCheckedAt;
@@ -36,6 +38,13 @@ public final class ClusterCapabilities implements Supplier<ModelContext> {
 
     public ClusterCapabilities(KubernetesClient client, String defaultSidecarImage, NativeSidecars nativeSidecars,
                                Duration recheck, LongSupplier nanoTime) {
+        this(client, defaultSidecarImage, nativeSidecars, recheck, nanoTime, Map.of());
+    }
+
+    /** @param serviceMonitorLabels labels of every ServiceMonitor the operator makes (--service-monitor-labels) */
+    public ClusterCapabilities(KubernetesClient client, String defaultSidecarImage, NativeSidecars nativeSidecars,
+                               Duration recheck, LongSupplier nanoTime, Map<String, String> serviceMonitorLabels) {
+        this.serviceMonitorLabels = Map.copyOf(serviceMonitorLabels);
         this.client = client;
         this.defaultSidecarImage = defaultSidecarImage;
         this.nativeSidecars = nativeSidecars;
@@ -45,7 +54,7 @@ public final class ClusterCapabilities implements Supplier<ModelContext> {
 
     @Override
     public synchronized ModelContext get() {
-        return new ModelContext(defaultSidecarImage, nativeSidecars(), serviceMonitorsExist());
+        return new ModelContext(defaultSidecarImage, nativeSidecars(), serviceMonitorsExist(), serviceMonitorLabels);
     }
 
     private boolean nativeSidecars() {

@@ -1,17 +1,15 @@
 package dev.schedlock.operator.reconciler;
 
+import dev.schedlock.operator.model.Hashes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * hash of the desired state it was last written from, and an update happens only when that hash
  * changes. Comparing with the live object instead would see the API server's defaults as a
  * difference and write on every reconcile. The price: an edit made by someone else (kubectl edit)
- * stays until the SchedulerDeployment changes, or until the annotation is removed.
+ * to a field the operator owns stays until the SchedulerDeployment changes, or until the annotation
+ * is removed; then the operator's value wins. Keys others add to labels and annotations (of the
+ * object and of a pod template) survive updates ({@link SharedFields}).
  */
 public final class ResourceApplier {
 
@@ -91,23 +91,20 @@ public final class ResourceApplier {
 
     /**
      * A copy of {@code desired} carrying the hash; for an update also the live object's version
-     * (optimistic locking) and the labels and annotations others put there (the Deployment
-     * controller's revision, for one), ours taking precedence.
+     * (optimistic locking) and what others wrote into the fields they share with us
+     * ({@link SharedFields}: labels and annotations of the object and of a pod template, where the
+     * Deployment controller's revision and {@code kubectl rollout restart}'s annotation live).
      */
     private <T extends HasMetadata> T withHash(T desired, String hash, T actual) {
         T copy = serialization.clone(desired);
-        Map<String, String> annotations = new LinkedHashMap<>();
-        Map<String, String> labels = new LinkedHashMap<>();
+        if (copy.getMetadata().getAnnotations() == null) {
+            copy.getMetadata().setAnnotations(new LinkedHashMap<>());
+        }
+        copy.getMetadata().getAnnotations().put(DESIRED_HASH, hash);
         if (actual != null) {
             copy.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
-            Optional.ofNullable(actual.getMetadata().getAnnotations()).ifPresent(annotations::putAll);
-            Optional.ofNullable(actual.getMetadata().getLabels()).ifPresent(labels::putAll);
         }
-        Optional.ofNullable(desired.getMetadata().getAnnotations()).ifPresent(annotations::putAll);
-        Optional.ofNullable(desired.getMetadata().getLabels()).ifPresent(labels::putAll);
-        annotations.put(DESIRED_HASH, hash);
-        copy.getMetadata().setAnnotations(annotations);
-        copy.getMetadata().setLabels(labels);
+        SharedFields.keepOthers(copy, actual, Set.of(DESIRED_HASH));
         return copy;
     }
 
@@ -117,12 +114,6 @@ public final class ResourceApplier {
     }
 
     String hashOf(HasMetadata desired) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(serialization.asJson(desired).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Hashes.sha256Hex(serialization.asJson(desired), 16);
     }
 }

@@ -6,7 +6,9 @@ import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
 import dev.schedlock.operator.model.DeploymentModel;
 import dev.schedlock.operator.model.DesiredState;
 import dev.schedlock.operator.model.Labels;
+import dev.schedlock.operator.model.LockIdentity;
 import dev.schedlock.operator.model.ModelContext;
+import dev.schedlock.operator.model.RolloutPlan;
 import dev.schedlock.operator.model.SidecarContainer;
 import dev.schedlock.operator.model.SpecValidator;
 import dev.schedlock.operator.model.SpecValidator.Problem;
@@ -30,6 +32,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,22 +67,31 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     private final ResourceApplier applier;
     private final LeaderPoll leaderPoll;
     private final PodRoles podRoles;
-    private final LeaderEvents events;
+    private final ResourceEvents events;
     private final LeaderMemory leaders = new LeaderMemory();
     private final Duration pollInterval;
     private final Clock clock;
+    private final OperatorMetrics metrics;
 
     /**
      * @param pollInterval how often the sidecars are asked who leads, besides reacting to events
      */
     public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
                                          LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock) {
+        this(client, capabilities, leaseStatus, pollInterval, clock, new OperatorMetrics(new SimpleMeterRegistry()));
+    }
+
+    /** @param metrics the operator's own metrics ({@link OperatorMetrics}), fed by this reconciler */
+    public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
+                                         LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock,
+                                         OperatorMetrics metrics) {
+        this.metrics = metrics;
         this.client = client;
         this.capabilities = capabilities;
         this.applier = new ResourceApplier(client);
         this.leaderPoll = new LeaderPoll(leaseStatus, Duration.ofSeconds(3));
         this.podRoles = new PodRoles(client);
-        this.events = new LeaderEvents(client);
+        this.events = new ResourceEvents(client);
         this.pollInterval = pollInterval;
         this.clock = clock;
     }
@@ -112,6 +124,8 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
 
     @Override
     public UpdateControl<SchedulerDeployment> reconcile(SchedulerDeployment sd, Context<SchedulerDeployment> ctx) {
+        // Every resource's conditions, read at scrape time from the cache this controller keeps.
+        metrics.watch(() -> ctx.getPrimaryCache().list().toList());
         MDC.put(MDC_RECONCILE, Long.toString(RECONCILE_IDS.incrementAndGet()));
         try {
             return reconcileLogged(sd, ctx);
@@ -132,12 +146,19 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
             return write(sd, old, StatusUpdate.invalid(old, generation, problems, now));
         }
 
-        DesiredState desired = DesiredState.of(sd, capabilities.get());
+        List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
+        Optional<Deployment> liveDeployment = ctx.getSecondaryResource(Deployment.class);
+        RolloutPlan plan = RolloutPlan.of(LockIdentity.of(sd), liveDeployment, pods);
+        DesiredState desired = DesiredState.of(sd, capabilities.get(), plan);
         try {
             desired.leaseClaim().ifPresent(c -> applier.apply(c, ctx.getSecondaryResource(PersistentVolumeClaim.class)));
             applier.apply(desired.statusService(), ctx.getSecondaryResource(Service.class));
             applier.apply(desired.disruptionBudget(), ctx.getSecondaryResource(PodDisruptionBudget.class));
-            applier.apply(desired.deployment(), ctx.getSecondaryResource(Deployment.class));
+            if (applier.apply(desired.deployment(), liveDeployment) != ResourceApplier.Outcome.UNCHANGED
+                    && plan.holdReplicas()) {
+                LOG.info("lock changed: no pod starts on the new lock before these of the old one are gone: {}",
+                        plan.podsOnOtherLocks());
+            }
             desired.serviceMonitor().ifPresent(this::applyServiceMonitor);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 422 && e.getCode() != 400) {
@@ -152,13 +173,12 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
                     .rescheduleAfter(pollInterval);
         }
 
-        List<Pod> pods = new ArrayList<>(ctx.getSecondaryResources(Pod.class));
         LeaderPoll.Result poll = leaderPoll.poll(pods, SidecarContainer.statusPort(sd));
         podRoles.label(pods, poll.leader().map(LeaderPoll.PodReport::pod).orElse(null));
         int wanted = Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DeploymentModel.DEFAULT_REPLICAS);
         LeaderStatus before = leaders.previous(sd);
         SchedulerDeploymentStatus next = StatusUpdate.observed(old, before, generation, wanted,
-                ctx.getSecondaryResource(Deployment.class), poll, now);
+                ctx.getSecondaryResource(Deployment.class), poll, plan, now);
         events.recordChange(sd, before, next.getLeader(), now);
         leaders.remember(sd, next.getLeader());
         return write(sd, old, next).rescheduleAfter(pollInterval);
@@ -172,6 +192,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     public ErrorStatusUpdateControl<SchedulerDeployment> updateErrorStatus(SchedulerDeployment sd,
                                                                            Context<SchedulerDeployment> ctx,
                                                                            Exception e) {
+        metrics.reconcileFailed();
         int attempt = ctx.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
         LOG.warn("reconcile failed (attempt {}), will retry: {}", attempt, e.toString(), e);
         if (attempt < FAILURES_BEFORE_NOT_READY && !ctx.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false)) {
@@ -184,16 +205,23 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         if (!StatusUpdate.differs(old, next)) {
             return ErrorStatusUpdateControl.<SchedulerDeployment>noStatusUpdate();
         }
+        events.recordProblem(sd, old, next, clock.instant());
         sd.setStatus(next);
         return ErrorStatusUpdateControl.patchStatus(sd);
     }
 
-    /** Patches the status only when it says something new (not merely a later timestamp). */
-    private static UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
-                                                            SchedulerDeploymentStatus next) {
+    /**
+     * Patches the status only when it says something new (not merely a later timestamp), with a
+     * Warning Event when it newly reports a problem.
+     */
+    private UpdateControl<SchedulerDeployment> write(SchedulerDeployment sd, SchedulerDeploymentStatus old,
+                                                     SchedulerDeploymentStatus next) {
+        // For the scale subresource (kubectl scale, autoscalers): the pods' selector, as -l takes it.
+        next.setSelector(Labels.INSTANCE + "=" + Labels.selector(sd).get(Labels.INSTANCE));
         if (!StatusUpdate.differs(old, next)) {
             return UpdateControl.noUpdate();
         }
+        events.recordProblem(sd, old, next, clock.instant());
         sd.setStatus(next);
         return UpdateControl.patchStatus(sd);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedlock.operator.api.v1alpha1.Condition;
 import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
+import dev.schedlock.operator.model.RolloutPlan;
 import dev.schedlock.operator.model.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
@@ -30,6 +31,9 @@ public final class StatusUpdate {
     static final String REASON_PODS_NOT_READY = "PodsNotReady";
     static final String REASON_LEASE_HELD = "LeaseHeld";
     static final String REASON_NO_LEADER = "NoLeader";
+    static final String REASON_LOCK_CHANGING = "LockChanging";
+    /** Pods named in a message at most; the rest are counted. */
+    private static final int PODS_NAMED = 5;
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -68,7 +72,7 @@ public final class StatusUpdate {
     /** The status of a valid, applied resource: pod counts from the Deployment, leader from the poll. */
     public static SchedulerDeploymentStatus observed(SchedulerDeploymentStatus old, LeaderStatus previousLeader,
                                                      long generation, int wanted, Optional<Deployment> deployment,
-                                                     LeaderPoll.Result poll, Instant now) {
+                                                     LeaderPoll.Result poll, RolloutPlan plan, Instant now) {
         SchedulerDeploymentStatus next = copy(old);
         next.setObservedGeneration(generation);
         DeploymentStatus ds = deployment.map(Deployment::getStatus).orElse(null);
@@ -76,11 +80,18 @@ public final class StatusUpdate {
         int ready = ds != null && ds.getReadyReplicas() != null ? ds.getReadyReplicas() : 0;
         next.setReplicas(replicas);
         next.setReadyReplicas(ready);
-        next.setConditions(Conditions.set(next.getConditions(), ready >= wanted && replicas == wanted
-                ? condition(Conditions.READY, Conditions.TRUE, REASON_PODS_READY,
-                        ready + " of " + wanted + " pods ready", generation, now)
-                : condition(Conditions.READY, Conditions.FALSE, REASON_PODS_NOT_READY,
-                        ready + " of " + wanted + " pods ready", generation, now)));
+        Condition readiness;
+        if (plan.holdReplicas()) {
+            readiness = condition(Conditions.READY, Conditions.FALSE, REASON_LOCK_CHANGING, lockChanging(plan),
+                    generation, now);
+        } else if (ready >= wanted && replicas == wanted) {
+            readiness = condition(Conditions.READY, Conditions.TRUE, REASON_PODS_READY,
+                    ready + " of " + wanted + " pods ready", generation, now);
+        } else {
+            readiness = condition(Conditions.READY, Conditions.FALSE, REASON_PODS_NOT_READY,
+                    ready + " of " + wanted + " pods ready", generation, now);
+        }
+        next.setConditions(Conditions.set(next.getConditions(), readiness));
         next.setLeader(poll.leader().map(l -> leaderStatus(previousLeader, l, now)).orElse(null));
         next.setConditions(Conditions.set(next.getConditions(), poll.leader()
                 .map(l -> condition(Conditions.LEADER_ELECTED, Conditions.TRUE, REASON_LEASE_HELD,
@@ -89,6 +100,15 @@ public final class StatusUpdate {
                 .orElseGet(() -> condition(Conditions.LEADER_ELECTED, Conditions.FALSE, REASON_NO_LEADER,
                         "none of the " + poll.reporting() + " pods that answered holds the lease", generation, now))));
         return next;
+    }
+
+    private static String lockChanging(RolloutPlan plan) {
+        List<String> pods = plan.podsOnOtherLocks();
+        String named = String.join(", ", pods.subList(0, Math.min(PODS_NAMED, pods.size())))
+                + (pods.size() > PODS_NAMED ? " and " + (pods.size() - PODS_NAMED) + " more" : "");
+        return "the lock or store changed: no pod starts on the new one until every pod of the old one is gone;"
+                + " waiting for " + named + " (a pod stuck Terminating on a lost node holds this up: see"
+                + " docs/operations.md, \"Changing the lock or the store\")";
     }
 
     /** Whether {@code next} says anything {@code old} did not; transition times alone do not count. */

@@ -6,6 +6,7 @@ import dev.schedlock.operator.TestResources;
 import dev.schedlock.operator.api.v1alpha1.MonitoringSpec;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import dev.schedlock.operator.api.v1alpha1.VolumeClaimSpec;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
@@ -80,6 +81,27 @@ class OwnedObjectsTest {
         off.setServiceMonitor(false);
         sd.getSpec().setMonitoring(off);
         assertThat(DesiredState.of(sd, WITH_PROMETHEUS_OPERATOR).serviceMonitor()).isEmpty();
+    }
+
+    @Test
+    void shouldLabelTheServiceMonitorForTheClustersPrometheusTheResourceWinningOverTheOperator() {
+        SchedulerDeployment sd = TestResources.postgres("billing");
+        MonitoringSpec monitoring = new MonitoringSpec();
+        monitoring.setServiceMonitorLabels(Map.of("team", "payments", "release", "prom-payments",
+                "app.kubernetes.io/managed-by", "someone-else"));
+        sd.getSpec().setMonitoring(monitoring);
+        ModelContext kubePrometheusStack = new ModelContext("img", true, true,
+                Map.of("release", "kube-prometheus-stack", "tier", "platform"));
+
+        GenericKubernetesResource monitor = DesiredState.of(sd, kubePrometheusStack).serviceMonitor().orElseThrow();
+
+        assertThat(monitor.getMetadata().getLabels())
+                .containsEntry("release", "prom-payments")
+                .containsEntry("tier", "platform")
+                .containsEntry("team", "payments")
+                .as("the operator's informer selects on it").containsEntry("app.kubernetes.io/managed-by", "schedlock-operator");
+        assertThat(DesiredState.of(TestResources.postgres("billing"), kubePrometheusStack).serviceMonitor().orElseThrow()
+                .getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
     }
 
     @Test

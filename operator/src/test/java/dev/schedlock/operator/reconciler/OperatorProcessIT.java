@@ -58,7 +58,11 @@ class OperatorProcessIT {
         assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("operator-a");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(port, "/metrics").body())
                 .contains("operator_sdk_reconciliations_started_total")
-                .contains("schedulerdeployment"));
+                .contains("schedulerdeployment")
+                // The alerts' series (SchedlockNotReady, SchedlockOperatorReconcileFailing).
+                .containsPattern(OperatorMetrics.CONDITION
+                        + "\\{condition=\"Ready\",namespace=\"jobs\",reason=\"\\w+\",schedulerdeployment=\"billing\"} 0.0")
+                .contains(OperatorMetrics.RECONCILE_FAILURES + " 0.0"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
@@ -65,6 +66,8 @@ class SchedulerDeploymentReconcilerIT {
             assertThat(ready.getStatus()).isEqualTo("False");
             assertThat(ready.getReason()).isEqualTo("PodsNotReady");
             assertThat(k8s.get("billing").getStatus().getObservedGeneration()).isEqualTo(1L);
+            assertThat(k8s.get("billing").getStatus().getSelector()).as("for kubectl scale")
+                    .isEqualTo("schedlock.dev/scheduler-deployment=billing");
         });
     }
 
@@ -88,6 +91,8 @@ class SchedulerDeploymentReconcilerIT {
             assertThat(ready.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s");
         });
         assertThat(k8s.deployment("billing").getMetadata().getResourceVersion()).isEqualTo(before);
+        assertThat(warnings("InvalidSpec")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("spec.lease.ttl", "raise ttl to at least 30s"));
     }
 
     @Test
@@ -111,6 +116,45 @@ class SchedulerDeploymentReconcilerIT {
                 .containsKey(ResourceApplier.DESIRED_HASH)
                 .doesNotContainEntry(ResourceApplier.DESIRED_HASH,
                         first.getMetadata().getAnnotations().get(ResourceApplier.DESIRED_HASH));
+    }
+
+    /**
+     * {@code kubectl rollout restart} writes an annotation into the pod template, other tools label
+     * and annotate the Deployment: an update of the resource keeps all of it (else the restart
+     * annotation's removal would roll the pods once more), and removes the template annotation the
+     * resource no longer asks for.
+     */
+    @Test
+    void shouldKeepWhatOthersWroteThroughAnUpdateAndDropWhatTheResourceNoLongerAsksFor() {
+        SchedulerDeployment created = TestResources.sqlite("billing");
+        created.getSpec().getTemplate().getMetadata().getAnnotations().put("example.com/team", "billing");
+        k8s.create(created);
+        eventually(20).until(() -> k8s.deployment("billing") != null);
+        k8s.client.resource(k8s.deployment("billing")).edit(d -> {
+            d.getSpec().getTemplate().getMetadata().getAnnotations()
+                    .put("kubectl.kubernetes.io/restartedAt", "2026-01-01T10:00:00Z");
+            d.getSpec().getTemplate().getMetadata().getLabels().put("example.com/cost-center", "42");
+            d.getMetadata().getAnnotations().put("example.com/owner", "ops");
+            d.getMetadata().getLabels().put("example.com/tier", "batch");
+            return d;
+        });
+
+        SchedulerDeployment sd = k8s.get("billing");
+        sd.getSpec().getTemplate().getMetadata().getAnnotations().remove("example.com/team");
+        sd.getSpec().setReplicas(3);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(3);
+            assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsEntry("kubectl.kubernetes.io/restartedAt", "2026-01-01T10:00:00Z")
+                    .doesNotContainKey("example.com/team");
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("example.com/cost-center", "42");
+            assertThat(d.getMetadata().getAnnotations()).containsEntry("example.com/owner", "ops");
+            assertThat(d.getMetadata().getLabels()).containsEntry("example.com/tier", "batch");
+        });
     }
 
     @Test
@@ -145,6 +189,28 @@ class SchedulerDeploymentReconcilerIT {
             Condition ready = condition(k8s.get("billing"), Conditions.READY);
             assertThat(ready.getReason()).isEqualTo("RejectedByApiServer");
             assertThat(ready.getMessage()).contains("check spec.template", "image: Required value");
+        });
+        // Retried every poll; the same refusal is one Event, not one per attempt.
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> warnings("RejectedByApiServer").size() == 1);
+        assertThat(warnings("RejectedByApiServer").get(0).getMessage()).contains("image: Required value");
+    }
+
+    @Test
+    void shouldTurnRepeatedFailuresIntoReadyFalseAndAWarningEvent() {
+        k8s.server.expect().post().withPath("/apis/apps/v1/namespaces/jobs/deployments")
+                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                        .withMessage("deployments.apps is forbidden: User \"system:serviceaccount:schedlock:op\""
+                                + " cannot create resource \"deployments\"").build())
+                .always();
+
+        k8s.create(TestResources.sqlite("billing"));
+
+        eventually(30).untilAsserted(() -> {
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("ReconcileFailed");
+            assertThat(warnings("ReconcileFailed")).singleElement()
+                    .satisfies(e -> assertThat(e.getMessage()).contains("forbidden", "(retrying)"));
         });
     }
 
@@ -207,6 +273,50 @@ class SchedulerDeploymentReconcilerIT {
     }
 
     @Test
+    void shouldStopEveryPodOfTheOldLockBeforeAnyStartsOnTheNewOne() {
+        runTwoPodsLedByTheFirst(TestResources.sqlite("billing"), 1);
+        k8s.reportDeploymentReady("billing", 2, 2);
+        eventually(10).until(() -> "True".equals(condition(k8s.get("billing"), Conditions.READY).getStatus()));
+        assertThat(k8s.deployment("billing").getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+
+        SchedulerDeployment sd = k8s.get("billing");
+        LeaseSpec lease = new LeaseSpec();
+        lease.setLockName("billing-v2");
+        sd.getSpec().setLease(lease);
+        sd.getMetadata().setGeneration(2L);
+        k8s.client.resource(sd).update();
+
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+            assertThat(d.getSpec().getStrategy().getRollingUpdate()).isNull();
+            assertThat(d.getSpec().getReplicas()).as("no pod on the new lock while old ones run").isZero();
+            assertThat(d.getSpec().getTemplate().getSpec().getInitContainers().get(0).getArgs())
+                    .contains("--lock-name=billing-v2");
+            Condition ready = condition(k8s.get("billing"), Conditions.READY);
+            assertThat(ready.getReason()).isEqualTo("LockChanging");
+            assertThat(ready.getMessage()).contains("waiting for billing-0, billing-1");
+        });
+
+        // The old pods are gone (the Deployment controller scaled their ReplicaSet to 0).
+        k8s.client.pods().inNamespace(MockCluster.NAMESPACE).withName("billing-0").delete();
+        k8s.client.pods().inNamespace(MockCluster.NAMESPACE).withName("billing-1").delete();
+        eventually(10).untilAsserted(() -> {
+            Deployment d = k8s.deployment("billing");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+            assertThat(d.getSpec().getStrategy().getType())
+                    .as("until the Deployment controller reports the new pods").isEqualTo("Recreate");
+        });
+
+        Deployment d = k8s.deployment("billing");
+        d.setStatus(new DeploymentStatusBuilder().withReplicas(2).withUpdatedReplicas(2).withReadyReplicas(2)
+                .withAvailableReplicas(2).withObservedGeneration(d.getMetadata().getGeneration()).build());
+        k8s.client.resource(d).updateStatus();
+        eventually(10).untilAsserted(() -> assertThat(k8s.deployment("billing").getSpec().getStrategy().getType())
+                .isEqualTo("RollingUpdate"));
+    }
+
+    @Test
     void shouldCarryOwnerReferencesThatLetTheGarbageCollectorDeleteEverything() {
         k8s.create(TestResources.sqlite("billing"));
         k8s.create(TestResources.sqlite("reports"));
@@ -245,6 +355,11 @@ class SchedulerDeploymentReconcilerIT {
 
     private List<Event> events() {
         return k8s.client.v1().events().inNamespace(MockCluster.NAMESPACE).list().getItems();
+    }
+
+    /** Warning Events with {@code reason}, as {@code kubectl describe} lists them. */
+    private List<Event> warnings(String reason) {
+        return events().stream().filter(e -> "Warning".equals(e.getType()) && reason.equals(e.getReason())).toList();
     }
 
     private static Condition condition(SchedulerDeployment sd, String type) {

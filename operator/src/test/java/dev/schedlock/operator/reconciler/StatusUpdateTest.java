@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.schedlock.operator.api.v1alpha1.Condition;
 import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
+import dev.schedlock.operator.model.RolloutPlan;
 import dev.schedlock.operator.model.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -17,12 +18,13 @@ class StatusUpdateTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
     private static final Instant T1 = T0.plusSeconds(30);
+    private static final RolloutPlan STEADY = RolloutPlan.rollingUpdate();
 
     @Test
     void shouldKeepTheTransitionTimeWhileTheStatusStaysTheSame() {
-        SchedulerDeploymentStatus first = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 1), T0);
+        SchedulerDeploymentStatus first = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 1), STEADY, T0);
         SchedulerDeploymentStatus second = StatusUpdate.observed(first, first.getLeader(), 1, 2, ready(2),
-                led("a", 1), T1);
+                led("a", 1), STEADY, T1);
 
         assertThat(Conditions.find(second.getConditions(), Conditions.READY).getLastTransitionTime())
                 .isEqualTo("2026-01-01T10:00:00Z");
@@ -32,9 +34,9 @@ class StatusUpdateTest {
 
     @Test
     void shouldMoveTheTransitionTimeAndSinceWhenSomethingChanges() {
-        SchedulerDeploymentStatus first = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 1), T0);
+        SchedulerDeploymentStatus first = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 1), STEADY, T0);
         SchedulerDeploymentStatus second = StatusUpdate.observed(first, first.getLeader(), 1, 2, ready(1),
-                led("b", 2), T1);
+                led("b", 2), STEADY, T1);
 
         Condition readyCondition = Conditions.find(second.getConditions(), Conditions.READY);
         assertThat(readyCondition.getStatus()).isEqualTo("False");
@@ -56,7 +58,7 @@ class StatusUpdateTest {
 
     @Test
     void shouldKeepTheLastLeaderWhenTheSpecTurnsInvalid() {
-        SchedulerDeploymentStatus valid = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 5), T0);
+        SchedulerDeploymentStatus valid = StatusUpdate.observed(null, null, 1, 2, ready(2), led("a", 5), STEADY, T0);
 
         SchedulerDeploymentStatus invalid = StatusUpdate.invalid(valid, 2, List.of(new Problem("spec.store", "x")), T1);
 
@@ -64,6 +66,18 @@ class StatusUpdateTest {
         assertThat(Conditions.find(invalid.getConditions(), Conditions.READY).getMessage())
                 .isEqualTo("spec.store: x. Running pods were left as they are.");
         assertThat(invalid.getObservedGeneration()).isEqualTo(2L);
+    }
+
+    @Test
+    void shouldSayWhichOldPodsALockChangeWaitsFor() {
+        RolloutPlan changing = new RolloutPlan(true, true, List.of("p1", "p2", "p3", "p4", "p5", "p6", "p7"));
+
+        SchedulerDeploymentStatus status = StatusUpdate.observed(null, null, 2, 2, ready(2), led("a", 1), changing, T0);
+
+        Condition ready = Conditions.find(status.getConditions(), Conditions.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo("LockChanging");
+        assertThat(ready.getMessage()).contains("waiting for p1, p2, p3, p4, p5 and 2 more", "docs/operations.md");
     }
 
     @Test

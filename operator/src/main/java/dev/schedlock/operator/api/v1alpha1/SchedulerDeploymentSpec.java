@@ -3,18 +3,27 @@ package dev.schedlock.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
-/** What the user asks for: their pod template, how many copies, and where the lease lives. */
+/**
+ * What the user asks for: their pod template, how many copies, and where the lease lives. {@code lease}
+ * and {@code monitoring} default to {@code {}}, so that the API server fills in their fields' defaults
+ * and {@code kubectl get -o yaml} shows the effective timing.
+ */
+@SchemaCustomizer(value = SchemaPatch.class,
+        input = "{\"properties\":{\"lease\":{\"default\":{}},\"monitoring\":{\"default\":{}}}}")
 public class SchedulerDeploymentSpec {
 
     @JsonPropertyDescription("Number of pods. One of them holds the lease and schedules; the others stand by."
             + " Default: 2.")
     @Min(0)
     @Default("2")
+    @SpecReplicas
     private Integer replicas;
 
     // The full PodTemplateSpec schema would make the CRD too large for client-side `kubectl apply`

@@ -2,11 +2,17 @@ package dev.schedlock.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
 import java.util.List;
 
 /** What the operator observed: conditions, who leads, how many pods are ready. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// metav1.Condition lists: one entry per type, merged by type.
+@SchemaCustomizer(value = SchemaPatch.class, input = "{\"properties\":{\"conditions\":"
+        + "{\"x-kubernetes-list-type\":\"map\",\"x-kubernetes-list-map-keys\":[\"type\"]}}}")
 public class SchedulerDeploymentStatus {
 
     @JsonPropertyDescription("The metadata.generation this status was computed for.")
@@ -20,11 +26,17 @@ public class SchedulerDeploymentStatus {
             + " reports holding it.")
     private LeaderStatus leader;
 
-    @JsonPropertyDescription("Pods of the Deployment.")
+    @JsonPropertyDescription("Pods of the Deployment (not counting pods being deleted).")
+    @StatusReplicas
     private Integer replicas;
 
     @JsonPropertyDescription("Pods of the Deployment that are ready.")
     private Integer readyReplicas;
+
+    @JsonPropertyDescription("Label selector of the pods, in the form kubectl -l takes (for the scale"
+            + " subresource and autoscalers).")
+    @LabelSelector
+    private String selector;
 
     public Long getObservedGeneration() {
         return observedGeneration;
@@ -56,6 +68,14 @@ public class SchedulerDeploymentStatus {
 
     public void setReplicas(Integer replicas) {
         this.replicas = replicas;
+    }
+
+    public String getSelector() {
+        return selector;
+    }
+
+    public void setSelector(String selector) {
+        this.selector = selector;
     }
 
     public Integer getReadyReplicas() {

@@ -2,9 +2,12 @@ package dev.schedlock.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
-/** The injected sidecar container. */
+/** The injected sidecar container; {@code ports} defaults to {@code {}}, so that its defaults show. */
+@SchemaCustomizer(value = SchemaPatch.class,
+        input = "{\"properties\":{\"ports\":{\"default\":{}}}}")
 public class SidecarSpec {
 
     @JsonPropertyDescription("Sidecar image. Default: the operator's --sidecar-image.")

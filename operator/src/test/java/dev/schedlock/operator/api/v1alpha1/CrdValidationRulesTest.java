@@ -51,10 +51,7 @@ class CrdValidationRulesTest {
 
     @BeforeAll
     static void loadCrd() throws IOException {
-        Path crd = Path.of(System.getProperty("schedlock.crds.committed", "../crds"))
-                .resolve("schedulerdeployments.schedlock.dev-v1.yml");
-        JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(crd));
-        schema = root.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
+        schema = CommittedCrd.read().path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
     }
 
     @Test
@@ -144,9 +141,32 @@ class CrdValidationRulesTest {
                 .singleElement().asString().contains("must differ");
     }
 
+    @Test
+    void shouldFillInEveryDefaultOfLeaseMonitoringAndSidecarPortsLeftOut() {
+        JsonNode spec = defaulted(TestResources.sqlite("a"), s -> s.put("sidecar", new LinkedHashMap<>()))
+                .path("spec");
+
+        JsonNode lease = spec.path("lease");
+        assertThat(List.of(lease.path("ttl").asText(), lease.path("heartbeatInterval").asText(),
+                lease.path("retryInterval").asText(), lease.path("permitTtl").asText(), lease.path("permitMode").asText(),
+                lease.path("takeoverPolicy").asText()))
+                .as("kubectl get -o yaml shows the effective timing")
+                .containsExactly("60s", "10s", "2s", "10s", "pod", "store-clock");
+        assertThat(spec.path("monitoring").path("serviceMonitor").asBoolean()).isTrue();
+        assertThat(spec.path("sidecar").path("ports").toString()).isEqualTo("{\"control\":8470,\"status\":8471}");
+    }
+
     /** Violations of the CRD's defaults-then-rules for {@code sd} after {@code edit} of its spec map. */
     private static List<String> violations(SchedulerDeployment sd, Consumer<Map<String, Object>> edit)
             throws Exception {
+        JsonNode withDefaults = defaulted(sd, edit);
+        List<String> violations = new ArrayList<>();
+        check(schema, withDefaults, "", violations);
+        return violations;
+    }
+
+    /** {@code sd} after {@code edit} of its spec map, with the CRD's defaults applied. */
+    private static JsonNode defaulted(SchedulerDeployment sd, Consumer<Map<String, Object>> edit) {
         @SuppressWarnings("unchecked")
         Map<String, Object> doc = (Map<String, Object>) toCel(JSON.valueToTree(sd));
         @SuppressWarnings("unchecked")
@@ -154,9 +174,7 @@ class CrdValidationRulesTest {
         edit.accept(spec);
         JsonNode withDefaults = JSON.valueToTree(doc);
         applyDefaults(schema, withDefaults);
-        List<String> violations = new ArrayList<>();
-        check(schema, withDefaults, "", violations);
-        return violations;
+        return withDefaults;
     }
 
     /** Structural defaulting as the API server does it: missing properties that have a default get it. */
@@ -166,7 +184,8 @@ class CrdValidationRulesTest {
         }
         for (Map.Entry<String, JsonNode> p : schemaNode.path("properties").properties()) {
             if (!value.has(p.getKey()) && p.getValue().has("default")) {
-                ((ObjectNode) value).set(p.getKey(), p.getValue().get("default"));
+                // A copy: an object default ({}) gets its own fields' defaults below.
+                ((ObjectNode) value).set(p.getKey(), p.getValue().get("default").deepCopy());
             }
             if (value.has(p.getKey())) {
                 applyDefaults(p.getValue(), value.get(p.getKey()));
