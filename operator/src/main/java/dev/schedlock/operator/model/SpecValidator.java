@@ -32,6 +32,8 @@ public final class SpecValidator {
         }
     }
 
+    /** The sidecar's own bound (LeaseConfig.MAX_TTL): a pod with a longer ttl would exit 2 at start. */
+    private static final Duration MAX_TTL = Duration.ofHours(1);
     private static final Pattern LOCK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern SQLITE_PATH = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
     private static final Set<String> RESERVED_VOLUMES = Set.of(SidecarContainer.RUN_VOLUME,
@@ -104,6 +106,10 @@ public final class SpecValidator {
             problem("spec.lease.ttl", show(ttl) + " is below 3 × heartbeatInterval (" + show(heartbeat)
                     + "), so a single slow renewal could lose the lease: raise ttl to at least "
                     + show(heartbeat.multipliedBy(3)) + " or lower heartbeatInterval to at most " + show(ttl.dividedBy(3)));
+        }
+        if (ttl.compareTo(MAX_TTL) > 0) {
+            problem("spec.lease.ttl", show(ttl) + " is above 1h, which the sidecar refuses (a crashed leader is"
+                    + " replaced only after one ttl): lower ttl to at most 1h");
         }
         if (permit.compareTo(ttl) >= 0) {
             problem("spec.lease.permitTtl", show(permit) + " is not below ttl (" + show(ttl)

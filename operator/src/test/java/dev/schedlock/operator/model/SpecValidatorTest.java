@@ -34,6 +34,8 @@ class SpecValidatorTest {
                     l.setTtl("20s");
                     l.setHeartbeatInterval("10s");
                 }), "spec.lease.ttl", "raise ttl to at least 30s or lower heartbeatInterval to at most 6666ms"),
+                bad("ttl above the sidecar's bound", sd -> lease(sd, l -> l.setTtl("1h0m1s")),
+                        "spec.lease.ttl", "lower ttl to at most 1h"),
                 bad("permit as long as the lease", sd -> lease(sd, l -> l.setPermitTtl("60s")),
                         "spec.lease.permitTtl", "lower permitTtl, e.g. to 10s"),
                 bad("retry as long as the lease", sd -> lease(sd, l -> l.setRetryInterval("1m")),

@@ -16,6 +16,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "ttl must be at least 3 × heartbeatInterval, so that two renewals may fail before the lease is"
                 + " lost: raise ttl or lower heartbeatInterval",
         reason = "FieldValueInvalid")
+@ValidationRule(value = "duration(self.ttl) <= duration('1h')",
+        message = "ttl must be at most 1h (the sidecar refuses more): a crashed leader is replaced only after one"
+                + " ttl; lower ttl",
+        reason = "FieldValueInvalid")
 @ValidationRule(value = "duration(self.permitTtl) < duration(self.ttl)",
         message = "permitTtl must be below ttl: lower permitTtl (e.g. to heartbeatInterval)",
         reason = "FieldValueInvalid")
@@ -28,7 +32,7 @@ public class LeaseSpec {
     public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
 
     @JsonPropertyDescription("Lease duration written into the lease row; a standby takes over a lease whose"
-            + " last heartbeat is older than this. At least 3 × heartbeatInterval. Default: 60s.")
+            + " last heartbeat is older than this. At least 3 × heartbeatInterval, at most 1h. Default: 60s.")
     @Pattern(DURATION_PATTERN)
     @Size(max = 32)
     @Default("60s")

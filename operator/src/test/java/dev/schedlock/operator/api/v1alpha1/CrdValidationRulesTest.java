@@ -111,6 +111,13 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void shouldRejectATtlAboveTheSidecarsOneHourBound() throws Exception {
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of("ttl", "1h0m1s"))))
+                .singleElement().asString().contains("ttl must be at most 1h");
+        assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of("ttl", "1h")))).isEmpty();
+    }
+
+    @Test
     void shouldRejectDurationsCelCannotRead() throws Exception {
         assertThat(violations(TestResources.sqlite("a"), spec -> lease(spec, Map.of("ttl", "7d"))))
                 .anySatisfy(v -> assertThat(v).contains("spec.lease.ttl").contains("pattern"));
