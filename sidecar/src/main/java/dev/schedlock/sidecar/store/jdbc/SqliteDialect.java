@@ -2,8 +2,10 @@ package dev.schedlock.sidecar.store.jdbc;
 
 import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.StoreException.Kind;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -64,8 +66,10 @@ public final class SqliteDialect implements SqlDialect {
         }
         int query = rest.indexOf('?');
         if (query >= 0) {
-            throw new IllegalArgumentException("store URL options are not supported for SQLite ('"
-                    + rest.substring(query) + "'): use jdbc:sqlite:/path/to/file.db");
+            // Not repeated: the options may hold a password (jdbc:sqlite:/x.db?password=…).
+            throw new IllegalArgumentException("--store: SQLite URLs take no options after '?' (not shown here:"
+                    + " they may hold a secret); SQLite has no password, and the sidecar sets its own WAL,"
+                    + " synchronous and busy-timeout settings: use jdbc:sqlite:/path/to/file.db");
         }
         if (rest.isBlank() || rest.equals(":memory:") || rest.contains("mode=memory")) {
             throw new IllegalArgumentException("store must be a file shared by every sidecar on the host, not '"
@@ -131,9 +135,10 @@ public final class SqliteDialect implements SqlDialect {
         return config.createConnection("jdbc:sqlite:" + file);
     }
 
-    /** Network file systems refused, the busy timeout set: what every connection starts from. */
+    /** Network file systems and non-files refused, the busy timeout set: what every connection starts from. */
     private SQLiteConfig baseConfig(Duration lockWait) {
         refuseNetworkFileSystem();
+        refuseAnythingButARegularFile();
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(millis(lockWait));
         return config;
@@ -314,6 +319,48 @@ public final class SqliteDialect implements SqlDialect {
             throw new StoreException(Kind.UNSUPPORTED, describe() + " lies on a " + type + " file system."
                     + " SQLite's locking is not reliable there, so the lease could be held twice. Put the file on"
                     + " a local disk (one host), or use PostgreSQL for pods on several nodes.");
+        }
+    }
+
+    /**
+     * Refuses, before SQLite opens anything, a path that exists and is not a regular file once
+     * links are followed: a device ({@code /dev/null}, {@code /dev/full}), a FIFO or a socket would
+     * never hold a database (SQLite would fail on it forever and create {@code NAME-journal} beside
+     * it), and opening a FIFO blocks. A link to a regular file is accepted: volume mounts often
+     * make one. A missing path is fine: the first migration creates the file.
+     */
+    private void refuseAnythingButARegularFile() {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return; // missing (created by the migration), or not readable: SQLite's own error says which
+        }
+        if (attributes.isRegularFile()) {
+            return;
+        }
+        if (attributes.isDirectory()) {
+            throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is a directory, not a database"
+                    + " file: point --store at a file in it, e.g. " + file.resolve("schedlock.db") + ".");
+        }
+        throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is " + fileType(file)
+                + ", not a database file: point --store at a regular file, or at a path where the sidecar may"
+                + " create one. Nothing was opened or created.");
+    }
+
+    /** "a character device", "a FIFO" …, from the file's mode (links followed). */
+    private static String fileType(Path path) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode");
+            return switch (mode & 0170000) {
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0010000 -> "a FIFO (named pipe)";
+                case 0140000 -> "a socket";
+                default -> "not a regular file";
+            };
+        } catch (IOException | RuntimeException e) {
+            return "not a regular file";
         }
     }
 
