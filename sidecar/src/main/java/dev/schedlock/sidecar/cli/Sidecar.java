@@ -148,7 +148,8 @@ public final class Sidecar implements AutoCloseable {
             try {
                 store.migrate();
                 migrated = true;
-                LOG.log(Level.INFO, "store {0} at schema version {1}", store.describe(), store.schemaVersion());
+                LOG.log(Level.INFO, "store {0} at schema version {1}, store id {2}", store.describe(),
+                        store.schemaVersion(), store.storeId());
                 return;
             } catch (StoreException e) {
                 notReadyReason = e.getMessage();

@@ -24,6 +24,7 @@ final class StatusCommand extends StoreCommand {
         Optional<LockRow> found = leaseStore.inspect(store.lockName);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("lockName", store.lockName);
+        info.put("storeId", leaseStore.storeId());
         if (found.isEmpty()) {
             info.put("status", "never-acquired");
         } else {
@@ -49,6 +50,7 @@ final class StatusCommand extends StoreCommand {
             return 0;
         }
         out().println(text(found));
+        out().println(storeIdLine(leaseStore));
         return 0;
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * SQLite: one file shared by the processes of one host.
@@ -97,22 +98,57 @@ public final class SqliteDialect implements SqlDialect {
         return ""; // BEGIN IMMEDIATE already holds the write lock
     }
 
+    /**
+     * Opens the existing file; never creates it. A file deleted under a running sidecar stays
+     * missing until a sidecar starts (its migration creates a new store, with a new store id): a
+     * running one must not repair what someone else removed.
+     */
     @Override
     public Connection connect() throws SQLException {
-        return connect(busyTimeout);
+        return connect(busyTimeout, false);
+    }
+
+    @Override
+    public Connection connectOrCreate() throws SQLException {
+        return connect(busyTimeout, true);
     }
 
     /**
-     * Even the first statement on a connection reads the file's header, under a shared lock that
-     * another process's migration (still in rollback-journal mode, or switching to WAL) can hold.
+     * May create the file. Even the first statement on a connection reads the file's header, under
+     * a shared lock that another process's migration (still in rollback-journal mode, or switching
+     * to WAL) can hold.
      */
     @Override
     public Connection connectForMigration() throws SQLException {
-        return connect(migrationLockWait());
+        return connect(migrationLockWait(), true);
     }
 
-    private Connection connect(Duration lockWait) throws SQLException {
-        Connection c = baseConfig(lockWait).createConnection("jdbc:sqlite:" + file);
+    /** Watches the file, its -wal and -shm: a file deleted or replaced under this store is reported. */
+    @Override
+    public OpenedStore beforeOpen() {
+        return SqliteOpenFiles.beforeOpening(file);
+    }
+
+    /**
+     * Copies the new token from the WAL into the database file at once (a passive checkpoint,
+     * which waits for no one), so that it survives the loss of the {@code -wal} file: renewals
+     * alone reach the automatic checkpoint only after hours. Best effort: a reader in the way
+     * leaves the rest to the next checkpoint.
+     */
+    @Override
+    public void afterAcquire(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            // One row: busy, frames in the WAL, frames checkpointed; nothing to do with it.
+            rs.next();
+        }
+    }
+
+    private Connection connect(Duration lockWait, boolean mayCreate) throws SQLException {
+        SQLiteConfig config = baseConfig(lockWait);
+        if (!mayCreate) {
+            config.resetOpenMode(SQLiteOpenMode.CREATE);
+        }
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
             // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
@@ -293,6 +329,11 @@ public final class SqliteDialect implements SqlDialect {
             case 14, 3, 23 -> Files.isDirectory(file)
                     ? new StoreException(Kind.CANNOT_OPEN, what + file + " is a directory, not a database file:"
                             + " point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".", e)
+                    : file.getParent() != null && Files.isDirectory(file.getParent()) && !Files.exists(file)
+                    ? new StoreException(Kind.CANNOT_OPEN, what + file + " does not exist (any more): it was deleted"
+                            + " or moved while this sidecar ran. A running sidecar does not create it again; a"
+                            + " sidecar that starts creates a new, empty store (new store id, fencing tokens from"
+                            + " 1). See docs/troubleshooting.md, \"store file deleted or replaced\".", e)
                     : new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
                             + "). Check that " + file.getParent() + " exists and that uid " + uid()
                             + " may read and write there.", e);
@@ -341,7 +382,7 @@ public final class SqliteDialect implements SqlDialect {
         }
         if (attributes.isDirectory()) {
             throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is a directory, not a database"
-                    + " file: point --store at a file in it, e.g. " + file.resolve("schedlock.db") + ".");
+                    + " file: point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".");
         }
         throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is " + fileType(file)
                 + ", not a database file: point --store at a regular file, or at a path where the sidecar may"
