@@ -168,7 +168,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             insertHistory(c, lockName, kind, holder.id(), holder.pod(), holder.host(), token, nowMs, reason);
             // 6. Commit durably (SQLite: synchronous=FULL) before anyone may use the token.
             dialect.commit(c);
-            afterAcquire(c);
+            checkpoint(c);
             LockRow acquired = new LockRow(lockName, holder.id(), holder.host(), holder.pid(), holder.pod(),
                     token, nowMs, nowMs, ttlMs, nowMs);
             return new AcquireResult(true, kind, acquired);
@@ -428,6 +428,7 @@ public final class JdbcLeaseStore implements LeaseStore {
         try {
             Connection c = connection(true);
             new SchemaMigrator(dialect, migrations).migrate(c);
+            checkpoint(c);
             checkStoreId(c);
         } catch (SQLException e) {
             throw failure(e, MIGRATION);
@@ -486,11 +487,12 @@ public final class JdbcLeaseStore implements LeaseStore {
         }
     }
 
-    private void afterAcquire(Connection c) {
+    /** Best effort (see {@link SqlDialect#checkpoint}): a failure changes nothing about the commit. */
+    private void checkpoint(Connection c) {
         try {
-            dialect.afterAcquire(c);
+            dialect.checkpoint(c);
         } catch (SQLException e) {
-            LOG.log(Level.DEBUG, "after the acquisition: {0}", e.getMessage());
+            LOG.log(Level.DEBUG, "checkpoint after a commit: {0}", e.getMessage());
         }
     }
 

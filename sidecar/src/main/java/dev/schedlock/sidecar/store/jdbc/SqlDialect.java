@@ -59,8 +59,12 @@ public interface SqlDialect {
         return OpenedStore.UNCHECKED;
     }
 
-    /** Called after an acquisition committed, on the same connection (SQLite: checkpoint the token). */
-    default void afterAcquire(Connection connection) throws SQLException {
+    /**
+     * Called after a commit that must survive the loss of everything but the main database file:
+     * a migration (the schema and the store id) and an acquisition (the new fencing token).
+     * SQLite copies them from its {@code -wal} file into the database file; elsewhere a no-op.
+     */
+    default void checkpoint(Connection connection) throws SQLException {
     }
 
     /**

@@ -130,13 +130,14 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     /**
-     * Copies the new token from the WAL into the database file at once (a passive checkpoint,
-     * which waits for no one), so that it survives the loss of the {@code -wal} file: renewals
-     * alone reach the automatic checkpoint only after hours. Best effort: a reader in the way
-     * leaves the rest to the next checkpoint.
+     * Copies the schema or a new token from the WAL into the database file at once (a passive
+     * checkpoint, which waits for no one), so that it survives the loss of the {@code -wal} file:
+     * renewals alone reach SQLite's automatic checkpoint only after hours, and while a sidecar
+     * keeps its connection open nothing else checkpoints. Best effort: a reader in the way leaves
+     * the rest to the next checkpoint.
      */
     @Override
-    public void afterAcquire(Connection c) throws SQLException {
+    public void checkpoint(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             // One row: busy, frames in the WAL, frames checkpointed; nothing to do with it.
             rs.next();
