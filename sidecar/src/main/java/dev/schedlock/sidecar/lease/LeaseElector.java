@@ -192,6 +192,12 @@ public final class LeaseElector {
             result = store.tryAcquire(config.lockName(), self, config.ttlMillis(), rule);
         } catch (StoreException e) {
             metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ERROR);
+            if (e.kind() == StoreException.Kind.STORE_REPLACED) {
+                // Rare and important (a store deleted, replaced or recreated): said once per event,
+                // even while the state stays DEGRADED and no transition is logged.
+                LOG.log(Level.WARNING, "lock={0} holder={1}: the store was replaced: {2}", config.lockName(),
+                        self.id(), e.getMessage());
+            }
             synchronized (this) {
                 if (epoch == capturedEpoch && state != LeaseState.LEADER) {
                     setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());

@@ -1,0 +1,122 @@
+package dev.schedlock.sidecar.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SQLite file deleted or replaced under a leading sidecar. Before, the leader went on renewing
+ * the unlinked file while a second sidecar created a new one at the path and led with token 1 as
+ * well. Now the leader notices at its next store operation, revokes at once and says why; the
+ * new file is a new store (a new store id), whose token 1 a guarded write can tell apart.
+ */
+class StoreFileReplacedIT extends WithSidecars {
+
+    @Test
+    void shouldRevokeTheLeaderAtOnceWhenTheFileIsDeletedAndANewSidecarStartsOnANewFile() throws Exception {
+        SidecarProcess old = sidecars.start("pod-c");
+        Sidecars.awaitLeading(old);
+        JsonNode before = old.lease();
+        String oldStore = before.path("storeId").asText();
+        assertThat(oldStore).isEqualTo(sidecars.store().storeId());
+        try (PermitChecker checker = PermitChecker.watching(List.of(old))) {
+            await("permits of " + old).atMost(Sidecars.PATIENCE).until(() -> !checker.permits().isEmpty());
+
+            Path file = sidecars.store().path();
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Files.deleteIfExists(Path.of(file + suffix));
+            }
+            // The sequence: the second sidecar starts at once, on a file of its own at the path.
+            SidecarProcess next = sidecars.launch("pod-d");
+
+            String notReady = await("the old leader reports why in /readyz").atMost(Sidecars.PATIENCE)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> old.statusGet("/readyz"), r -> r.status() == 503).body();
+            assertThat(notReady).startsWith("not ready: store failing: ");
+            assertThat(old.lease().path("leader").asBoolean()).as("the old leader after the deletion").isFalse();
+
+            next.awaitListening();
+            checker.watch(next);
+            Sidecars.awaitLeading(next);
+            JsonNode newLease = next.lease();
+            String newStore = newLease.path("storeId").asText();
+            assertThat(newLease.path("fencingToken").asLong()).as("token of the new store").isEqualTo(1);
+            assertThat(newStore).as("the new file's store id").isNotEqualTo(oldStore)
+                    .isEqualTo(sidecars.store().storeId());
+            await(old + " stands by under the new store").atMost(Sidecars.PATIENCE).until(() -> Sidecars.tryLease(old)
+                    .filter(l -> l.path("state").asText().equals("STANDBY"))
+                    .filter(l -> l.path("storeId").asText().equals(newStore))
+                    .filter(l -> l.path("holder").path("pod").asText().equals("pod-d")).isPresent());
+            assertThat(old.statusGet("/readyz").body()).isEqualTo("ready: standby\n");
+            await("permits of " + next).atMost(Sidecars.PATIENCE)
+                    .until(() -> checker.permits().stream().anyMatch(p -> p.sidecar().equals(next.name())));
+
+            checker.close();
+            System.out.println("file deleted under the leader: " + checker.summary() + "; /readyz said " + notReady);
+            assertThat(checker.violations()).as(checker.summary()).isEmpty();
+            assertThat(checker.permits()).as("permits of both stores").extracting(PermitChecker.Answer::storeId)
+                    .contains(oldStore, newStore);
+        }
+        assertThat(old.stderrLines()).anyMatch(l -> l.contains(" WARN ") && l.contains("revoked at once, the store"
+                + " was replaced") && l.contains(sidecars.store().path() + " was deleted"));
+        assertThat(old.stderrLines()).anyMatch(l -> l.contains(" WARN ") && l.contains("store id changed from "
+                + oldStore));
+        assertThat(old.isAlive()).isTrue();
+    }
+
+    /**
+     * A copy of the same store renamed over the file (a backup put back, say): still a new file.
+     * The leader revokes at once and takes its holding back from the copy with a new token; the
+     * standby follows the new file too.
+     */
+    @Test
+    void shouldRevokeAtOnceWhenACopyIsRenamedOverTheFileAndGoOnInTheCopy() throws Exception {
+        List<SidecarProcess> all = sidecars.startAll("pod-a", "pod-b");
+        try (PermitChecker checker = PermitChecker.watching(all)) {
+            SidecarProcess leader = sidecars.awaitLeader(all);
+            long token = leader.lease().path("fencingToken").asLong();
+            String store = leader.lease().path("storeId").asText();
+
+            Path file = sidecars.store().path();
+            Path copy = dir.resolve("copy.db");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+                st.execute("VACUUM INTO '" + copy + "'");
+            }
+            long replacedNanos = System.nanoTime();
+            Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+            SidecarProcess next = await("a leader with a new token in the copy").atMost(Sidecars.PATIENCE)
+                    .until(() -> all.stream().filter(p -> Sidecars.tryLease(p)
+                            .filter(l -> l.path("validForMillis").asLong() > 0)
+                            .filter(l -> l.path("fencingToken").asLong() > token).isPresent()).findFirst(),
+                            java.util.Optional::isPresent).orElseThrow();
+            assertThat(next.lease().path("storeId").asText()).as("a copy keeps its store's id").isEqualTo(store);
+            String nextName = next.name();
+            await("the checker sees the new holding").atMost(Sidecars.PATIENCE)
+                    .until(() -> checker.permits().stream().anyMatch(p -> p.sidecar().equals(nextName)
+                            && p.fencingToken() > token && p.sentNanos() - replacedNanos > 0));
+
+            checker.close();
+            System.out.println("copy renamed over the file: " + checker.summary());
+            assertThat(checker.violations()).as(checker.summary()).isEmpty();
+        }
+        assertThat(sidecars.store().row().fencingToken()).isGreaterThan(1);
+        for (SidecarProcess p : all) {
+            assertThat(p.stderrLines()).as(p.name()).anyMatch(l -> l.contains(file() + " was replaced"));
+        }
+    }
+
+    private Path file() {
+        return sidecars.store().path();
+    }
+}
