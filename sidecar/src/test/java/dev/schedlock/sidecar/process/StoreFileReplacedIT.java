@@ -75,7 +75,8 @@ class StoreFileReplacedIT extends WithSidecars {
     }
 
     /**
-     * A copy of the same store renamed over the file (a backup put back, say): still a new file.
+     * A copy of the same store renamed over the file, the old -wal and -shm removed (a backup put
+     * back with care, say): still a new file.
      * The leader revokes at once and takes its holding back from the copy with a new token; the
      * standby follows the new file too.
      */
@@ -94,6 +95,9 @@ class StoreFileReplacedIT extends WithSidecars {
             }
             long replacedNanos = System.nanoTime();
             Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // The old file's -wal must not be paired with the copy (SQLite would read it into the copy).
+            Files.delete(Path.of(file + "-wal"));
+            Files.delete(Path.of(file + "-shm"));
 
             SidecarProcess next = await("a leader with a new token in the copy").atMost(Sidecars.PATIENCE)
                     .until(() -> all.stream().filter(p -> Sidecars.tryLease(p)

@@ -87,6 +87,8 @@ class SqliteStoreReplacedIT {
         assertThat(newId).isNotNull().isNotEqualTo(oldId);
 
         Files.move(other, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(Path.of(file + "-wal"));
+        Files.delete(Path.of(file + "-shm"));
 
         StoreException replaced = renewalFailure();
         assertThat(replaced.kind()).isEqualTo(Kind.STORE_REPLACED);
@@ -109,6 +111,8 @@ class SqliteStoreReplacedIT {
         SqliteFiles.update(file, "VACUUM INTO '" + copy + "'");
 
         Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(Path.of(file + "-wal")); // never paired with the copy: SQLite would read it into it
+        Files.delete(Path.of(file + "-shm"));
 
         assertThat(renewalFailure().kind()).isEqualTo(Kind.STORE_REPLACED);
         AcquireResult again = store.tryAcquire(LOCK, ALICE, TTL_MS, TakeoverRule.expired());
