@@ -16,36 +16,53 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The SQLite file deleted or replaced under a leading sidecar. Before, the leader went on renewing
- * the unlinked file while a second sidecar created a new one at the path and led with token 1 as
- * well. Now the leader notices at its next store operation, revokes at once and says why; the
- * new file is a new store (a new store id), whose token 1 a guarded write can tell apart.
+ * the unlinked file for good, while a second sidecar created a new one at the path and led with
+ * token 1 as well. Now the leader notices at its next store operation, revokes at once and says
+ * why; the new file is a new store (a new store id), whose token 1 a guarded write can tell apart.
  */
 class StoreFileReplacedIT extends WithSidecars {
 
+    /**
+     * The issue's scenario. The old leader must notice the deletion at its next renewal, revoke at
+     * once (long before its local deadline), say why, and never create the file again. A sidecar
+     * that starts then creates a new store with a new id, and the old one follows it.
+     *
+     * <p>The new sidecar starts once the old leader's last permit has run out: a new file knows
+     * nothing of the old holding, so a sidecar that creates it earlier can lead while an old permit
+     * is still valid. That window (at most a heartbeat and a permit TTL after the deletion, while the
+     * old leader runs) is a documented limit (docs/lease-protocol.md, "Store identity"); the two
+     * stores' tokens are told apart by the store id.
+     */
     @Test
-    void shouldRevokeTheLeaderAtOnceWhenTheFileIsDeletedAndANewSidecarStartsOnANewFile() throws Exception {
+    void shouldRevokeTheLeaderAtOnceWhenTheFileIsDeletedAndThenFollowTheNewFileOfANewSidecar() throws Exception {
         SidecarProcess old = sidecars.start("pod-c");
         Sidecars.awaitLeading(old);
-        JsonNode before = old.lease();
-        String oldStore = before.path("storeId").asText();
+        String oldStore = old.lease().path("storeId").asText();
         assertThat(oldStore).isEqualTo(sidecars.store().storeId());
+        Path file = sidecars.store().path();
         try (PermitChecker checker = PermitChecker.watching(List.of(old))) {
             await("permits of " + old).atMost(Sidecars.PATIENCE).until(() -> !checker.permits().isEmpty());
 
-            Path file = sidecars.store().path();
+            long deletedNanos = System.nanoTime();
             for (String suffix : List.of("", "-wal", "-shm")) {
                 Files.deleteIfExists(Path.of(file + suffix));
             }
-            // The sequence: the second sidecar starts at once, on a file of its own at the path.
-            SidecarProcess next = sidecars.launch("pod-d");
+            await("the old leader revokes").atMost(Sidecars.PATIENCE).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !Sidecars.tryLease(old).map(l -> l.path("leader").asBoolean()).orElse(true));
+            Duration revokedAfter = Duration.ofNanos(System.nanoTime() - deletedNanos);
+            SidecarProcess.Reply notReady = old.statusGet("/readyz");
+            assertThat(notReady.status()).isEqualTo(503);
+            assertThat(notReady.body()).startsWith("not ready: store failing: ").contains(file + " does not exist");
+            assertThat(revokedAfter).as("revoked at the next renewal, not at the local deadline")
+                    .isLessThan(Sidecars.TTL);
 
-            String notReady = await("the old leader reports why in /readyz").atMost(Sidecars.PATIENCE)
-                    .pollInterval(Duration.ofMillis(20))
-                    .until(() -> old.statusGet("/readyz"), r -> r.status() == 503).body();
-            assertThat(notReady).startsWith("not ready: store failing: ");
-            assertThat(old.lease().path("leader").asBoolean()).as("the old leader after the deletion").isFalse();
+            long lastOldPermitEnds = checker.permits().stream().mapToLong(PermitChecker.Answer::permitEndNanos)
+                    .max().orElseThrow();
+            await("the old leader's last permit runs out").atMost(Sidecars.PATIENCE)
+                    .until(() -> System.nanoTime() - lastOldPermitEnds > 0);
+            assertThat(file).as("created again by the running sidecar").doesNotExist();
 
-            next.awaitListening();
+            SidecarProcess next = sidecars.start("pod-d");
             checker.watch(next);
             Sidecars.awaitLeading(next);
             JsonNode newLease = next.lease();
@@ -62,16 +79,16 @@ class StoreFileReplacedIT extends WithSidecars {
                     .until(() -> checker.permits().stream().anyMatch(p -> p.sidecar().equals(next.name())));
 
             checker.close();
-            System.out.println("file deleted under the leader: " + checker.summary() + "; /readyz said " + notReady);
+            System.out.printf("file deleted under the leader: revoked after %d ms; %s; /readyz said %s%n",
+                    revokedAfter.toMillis(), checker.summary(), notReady.body());
             assertThat(checker.violations()).as(checker.summary()).isEmpty();
             assertThat(checker.permits()).as("permits of both stores").extracting(PermitChecker.Answer::storeId)
                     .contains(oldStore, newStore);
         }
         assertThat(old.stderrLines()).anyMatch(l -> l.contains(" WARN ") && l.contains("revoked at once, the store"
-                + " was replaced") && l.contains(sidecars.store().path() + " was deleted"));
+                + " was replaced") && l.contains(file + " was deleted"));
         assertThat(old.stderrLines()).anyMatch(l -> l.contains(" WARN ") && l.contains("store id changed from "
                 + oldStore));
-        assertThat(old.isAlive()).isTrue();
     }
 
     /**
