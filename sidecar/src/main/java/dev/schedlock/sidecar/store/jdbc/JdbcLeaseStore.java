@@ -482,7 +482,7 @@ public final class JdbcLeaseStore implements LeaseStore {
         if (previous != null && !previous.equals(current)) {
             throw new StoreException(StoreException.Kind.STORE_REPLACED, describe() + ": the store id changed from "
                     + previous + " to " + current + ": another store is at this address now (a new file, a schema"
-                    + " dropped and created again, another database). The lease held in the old store is revoked at"
+                    + " dropped and created again, another database). A lease held in the old store is revoked at"
                     + " once; fencing tokens of store " + current + " are counted from its own start.");
         }
     }

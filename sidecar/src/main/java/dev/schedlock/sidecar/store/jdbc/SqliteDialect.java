@@ -334,7 +334,7 @@ public final class SqliteDialect implements SqlDialect {
                     ? new StoreException(Kind.CANNOT_OPEN, what + file + " does not exist (any more): it was deleted"
                             + " or moved while this sidecar ran. A running sidecar does not create it again; a"
                             + " sidecar that starts creates a new, empty store (new store id, fencing tokens from"
-                            + " 1). See docs/troubleshooting.md, \"store file deleted or replaced\".", e)
+                            + " 1). See docs/troubleshooting.md, \"does not exist (any more)\".", e)
                     : new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
                             + "). Check that " + file.getParent() + " exists and that uid " + uid()
                             + " may read and write there.", e);
