@@ -91,6 +91,9 @@ class SignalFileSafetyIT extends WithSidecars {
                 .as("warnings about the same failure").singleElement().asString()
                 .contains(" WARN ", signal.toString());
 
+        await("no temporary file left behind by the failed writes").atMost(Sidecars.PATIENCE)
+                .until(() -> entries(shared), List.of("lease.json")::equals);
+
         deleteDirectory(signal);
         await("ready again once the file can be written").atMost(Sidecars.PATIENCE)
                 .until(() -> sidecar.statusGet("/readyz").body(), "ready: leader\n"::equals);
