@@ -512,11 +512,12 @@ public final class JdbcLeaseStore implements LeaseStore {
      * <p>The store is checked before the work (no point in working on a replaced one) and again
      * after it: a renewal that committed in a file which the path no longer named afterwards does
      * not count. Why the order is safe although the file may be replaced at any instant: when the
-     * check after the commit finds the path still naming the open file, the replacement (if any)
-     * came later than that check, so later than the moment the renewal was sent, from which the
-     * caller measures its local validity. A store created after a replacement therefore never
-     * sees a holding that this process counts as renewed after the replacement; and this process
-     * learns of the replacement at its next operation, one heartbeat later at most.
+     * check after the commit finds the path still naming the open file, any replacement came
+     * after that check, so after the renewal was sent. The local validity the caller measures
+     * from that send ({@code sentAt + ttl - margin}) therefore rests only on renewals sent before
+     * the replacement, exactly as if the holder had stopped renewing when it happened; and the
+     * holder learns of it at its next operation, one heartbeat later at most, and revokes then.
+     * A renewal that committed in an unlinked file is caught by the check after it.
      */
     synchronized <T> T run(String during, SqlWork<T> work) {
         try {
