@@ -7,6 +7,8 @@ import dev.schedlock.sidecar.lease.LeaseSnapshot;
  * The JSON answer of {@code GET /v1/lease} (field names as in docs/api.md). A permit is any answer
  * with {@code validForMillis > 0}, counted from when the request was sent.
  *
+ * @param storeId    the id of the store the fencing token comes from (absent until the sidecar has
+ *                   read it): a token is comparable only with tokens of the same store id
  * @param validUntil wall-clock milliseconds since the epoch; only in the signal file
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -15,6 +17,7 @@ public record LeaseView(
         String state,
         boolean leader,
         long fencingToken,
+        String storeId,
         long validForMillis,
         Holder holder,
         long version,
@@ -28,12 +31,13 @@ public record LeaseView(
     /** Builds the view of {@code snapshot} at {@code nowNanos} with a permit of {@code validForMillis}. */
     public static LeaseView of(LeaseSnapshot snapshot, long nowNanos, long validForMillis) {
         return new LeaseView(snapshot.lockName(), snapshot.state().name(), snapshot.isLeader(nowNanos),
-                snapshot.fencingToken(), validForMillis,
+                snapshot.fencingToken(), snapshot.storeId(), validForMillis,
                 new Holder(snapshot.holderId(), snapshot.holderPod(), snapshot.holderHost()),
                 snapshot.version(), null);
     }
 
     public LeaseView withValidUntil(long wallClockMillis) {
-        return new LeaseView(lockName, state, leader, fencingToken, validForMillis, holder, version, wallClockMillis);
+        return new LeaseView(lockName, state, leader, fencingToken, storeId, validForMillis, holder, version,
+                wallClockMillis);
     }
 }

@@ -4,10 +4,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.lease.LeaseElector;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,26 +33,45 @@ import java.util.function.LongSupplier;
  *
  * <p>In pod mode the file carries a pod permit, so a release waits for it like for any other
  * permit. A reader must treat the file as valid only while {@code now < validUntil}.
+ *
+ * <p>The directory is shared with the main container, so anything in the pod may have planted a
+ * link in it. A write never follows one: the temporary file is created new ({@code O_EXCL}, which
+ * refuses an existing name, a link included) under a random name, and {@code rename(2)} replaces
+ * whatever entry has the final name, a link itself rather than its target. Not guaranteed: safety
+ * against a process that can replace the directory itself (or one of its parents) with a link;
+ * the directory is the sidecar's configuration, typically the root of a volume mount, which a
+ * container cannot replace.
+ *
+ * <p>A write that fails is logged once per distinct failure, and {@link #failure()} reports it
+ * (the sidecar's {@code /readyz} shows it) until a write succeeds again. The lease is not touched.
  */
 public final class SignalFile {
 
     private static final System.Logger LOG = System.getLogger(SignalFile.class.getName());
 
+    /** rw-r--r-- (less if the umask says so): the main container may run as another user and must read it. */
+    private static final String MODE = "rw-r--r--";
+    private static final Set<OpenOption> CREATE_NEW = Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
     private final Path file;
-    private final Path temp;
     private final LeaseElector elector;
     private final ObjectMapper json;
     private final LongSupplier wallClockMillis;
-    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "schedlock-signal-file");
         t.setDaemon(true);
         return t;
     });
+    /** The last write's failure, null after a success; written under "this", read by {@link #failure()}. */
+    private volatile String failure;
+    /** The failure last logged, null after a success; guarded by "this". */
+    private String lastLogged;
 
     public SignalFile(Path file, LeaseElector elector, ObjectMapper json, LongSupplier wallClockMillis) {
         this.file = file.toAbsolutePath();
-        this.temp = this.file.resolveSibling("." + this.file.getFileName() + ".tmp");
         this.elector = elector;
         this.json = json;
         this.wallClockMillis = wallClockMillis;
@@ -64,7 +99,7 @@ public final class SignalFile {
         writer.execute(this::write);
         writer.shutdown();
         try {
-            writer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            writer.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -80,16 +115,85 @@ public final class SignalFile {
         LeaseView view = LeaseView.of(answer.snapshot(), answer.nowNanos(), validFor)
                 .withValidUntil(validFor > 0 ? wallBefore + validFor : 0);
         try {
-            Files.createDirectories(file.getParent());
-            Files.write(temp, json.writeValueAsBytes(view));
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "could not write signal file {0}: {1}", file, e.toString());
+            replace(json.writeValueAsBytes(view));
+            succeeded();
+        } catch (IOException | RuntimeException e) {
+            failed(e);
         }
+    }
+
+    /**
+     * Writes {@code content} to a new file beside the target and renames it over the target. No
+     * fsync: after a power loss the content is worthless anyway (its {@code validUntil} has passed),
+     * and readers treat a file they cannot parse as no permit.
+     */
+    private void replace(byte[] content) throws IOException {
+        Path dir = file.getParent();
+        Files.createDirectories(dir);
+        Path temp = dir.resolve("." + file.getFileName() + "." + HexFormat.of().formatHex(randomBytes()) + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, CREATE_NEW, permissions())) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            // rename(2): atomic, and it replaces the directory entry of the target, never what a
+            // link there points at.
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp); // removes a name, never follows it
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private byte[] randomBytes() {
+        byte[] bytes = new byte[8];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static FileAttribute<?>[] permissions() {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(MODE))};
+    }
+
+    private void succeeded() {
+        lastLogged = null;
+        if (failure != null) {
+            failure = null;
+            LOG.log(Level.INFO, "signal file {0} written again", file);
+        }
+    }
+
+    private void failed(Exception e) {
+        String what = e.getClass().getSimpleName();
+        // Without the file names of the exception: the temporary name is new on every attempt.
+        String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
+        String detail = reason == null ? what : what + ": " + reason;
+        // Once per distinct failure: a failing write is retried on every renewal.
+        if (!detail.equals(lastLogged)) {
+            lastLogged = detail;
+            LOG.log(Level.WARNING, "could not write signal file {0}: {1}; readers of the file see no permit"
+                    + " until a write succeeds (logged once until the failure changes)", file, detail);
+        }
+        failure = what;
+    }
+
+    /**
+     * Why the last write failed, in a few words without the path (for {@code /readyz}); empty while
+     * the file is current.
+     */
+    public Optional<String> failure() {
+        String current = failure;
+        return current == null ? Optional.empty() : Optional.of("signal file not written (" + current
+                + "; see the log)");
     }
 
     public Path path() {

@@ -27,6 +27,7 @@ final class HistoryCommand extends StoreCommand {
     int run(LeaseStore leaseStore) {
         requireSchema(leaseStore);
         List<HistoryEntry> entries = leaseStore.recentHistory(store.lockName, limit);
+        out().println(storeIdLine(leaseStore));
         if (entries.isEmpty()) {
             out().println("lock " + store.lockName + ": no transitions recorded");
             return 0;

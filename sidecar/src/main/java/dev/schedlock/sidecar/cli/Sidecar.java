@@ -101,7 +101,8 @@ public final class Sidecar implements AutoCloseable {
     private ControlApi control;
     /** Wakes this candidate when the holder releases: NOTIFY on PostgreSQL, a data-version poll on SQLite. */
     private ReleaseWatch releaseWatch;
-    private SignalFile signal;
+    /** Read by the status server's threads ({@link #readiness()}). */
+    private volatile SignalFile signal;
     private volatile boolean stopped;
 
     public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
@@ -174,7 +175,8 @@ public final class Sidecar implements AutoCloseable {
             try {
                 store.migrate();
                 migrated = true;
-                LOG.log(Level.INFO, "store {0} at schema version {1}", store.describe(), store.schemaVersion());
+                LOG.log(Level.INFO, "store {0} at schema version {1}, store id {2}", store.describe(),
+                        store.schemaVersion(), store.storeId());
                 return;
             } catch (StoreException e) {
                 notReadyReason = e.getMessage();
@@ -225,8 +227,21 @@ public final class Sidecar implements AutoCloseable {
             case DEGRADED -> new StatusServer.Readiness(false,
                     s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
-            default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
+            default -> signalFileReadiness(s);
         };
+    }
+
+    /**
+     * Ready, unless the signal file cannot be written: an app that relies on the file sees no
+     * permit then, so the pod is not ready, and the cause is in the log. The lease is kept: the
+     * HTTP API still answers, and handing the lease on would not fix the file.
+     */
+    private StatusServer.Readiness signalFileReadiness(LeaseSnapshot s) {
+        String state = s.state().name().toLowerCase(java.util.Locale.ROOT);
+        SignalFile current = signal;
+        java.util.Optional<String> failure = current == null ? java.util.Optional.empty() : current.failure();
+        return failure.map(f -> new StatusServer.Readiness(false, state + ", but " + f))
+                .orElseGet(() -> new StatusServer.Readiness(true, state));
     }
 
     /** Fields added to every log line: lock, holder, token. */

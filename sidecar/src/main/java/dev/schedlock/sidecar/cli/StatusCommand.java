@@ -25,6 +25,7 @@ final class StatusCommand extends StoreCommand {
         Optional<LockRow> found = leaseStore.inspect(store.lockName);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("lockName", store.lockName);
+        info.put("storeId", leaseStore.storeId());
         if (found.isEmpty()) {
             info.put("status", "never-acquired");
         } else {
@@ -50,6 +51,7 @@ final class StatusCommand extends StoreCommand {
             return 0;
         }
         out().println(text(found));
+        out().println(storeIdLine(leaseStore));
         return 0;
     }
 

@@ -92,6 +92,16 @@ abstract class StoreCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /**
+     * "store id …": fencing tokens are comparable only within one store id. Null (a schema that
+     * predates it) until a sidecar of this version has started on the store.
+     */
+    static String storeIdLine(LeaseStore leaseStore) {
+        String id = leaseStore.storeId();
+        return id != null ? "store id " + id
+                : "store id: none yet (an older schema; a sidecar of this version adds one when it starts)";
+    }
+
     /** Refuses a database without the schema, without creating it. */
     void requireSchema(LeaseStore leaseStore) {
         if (leaseStore.schemaVersion() == 0) {

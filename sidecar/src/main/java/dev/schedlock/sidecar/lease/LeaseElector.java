@@ -44,6 +44,10 @@ import java.util.function.DoubleSupplier;
  *   <li>A renewal that answers after the deadline is treated as lost; the next acquire (of our own
  *       row) takes a new token, so one token names one continuous validity period.</li>
  *   <li>The row is released only after every issued permit has been returned or has expired.</li>
+ *   <li>A renewal that finds the store replaced under this process (kind {@code STORE_REPLACED}: a
+ *       SQLite file deleted or renamed over, tables dropped and recreated) revokes at once, not at
+ *       the deadline: the store now at the address knows nothing of this holding and may already
+ *       grant the lease to another process.</li>
  * </ol>
  *
  * <p>Thread-safety: {@link #step()} and {@link #releaseInStore()} must be called from one thread
@@ -82,6 +86,8 @@ public final class LeaseElector {
     private long lastRenewalNanos;
     private long lastSentNanos;
     private LockRow lastRow;
+    /** The id of the store that {@link #heldToken} and {@link #lastRow} come from; null if unknown. */
+    private String storeId;
     /** observed policy: the holding seen unchanged since {@link #observedSinceNanos}. */
     private LockRow observedRow;
     private long observedSinceNanos;
@@ -115,6 +121,7 @@ public final class LeaseElector {
         this.retryNanos = config.retryInterval().toNanos();
         this.permitTtlNanos = config.permitTtl().toNanos();
         synchronized (this) {
+            this.storeId = store.storeId();
             this.snapshot = buildSnapshot();
         }
     }
@@ -191,6 +198,12 @@ public final class LeaseElector {
             result = store.tryAcquire(config.lockName(), self, config.ttlMillis(), rule);
         } catch (StoreException e) {
             metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ERROR);
+            if (e.kind() == StoreException.Kind.STORE_REPLACED) {
+                // Rare and important (a store deleted, replaced or recreated): said once per event,
+                // even while the state stays DEGRADED and no transition is logged.
+                LOG.log(Level.WARNING, "lock={0} holder={1}: the store was replaced: {2}", config.lockName(),
+                        self.id(), e.getMessage());
+            }
             synchronized (this) {
                 if (epoch == capturedEpoch && state != LeaseState.LEADER) {
                     setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());
@@ -199,8 +212,12 @@ public final class LeaseElector {
             return retryDelay();
         }
         long answeredAt = clock.nanoTime();
+        String answeringStore = store.storeId();
         synchronized (this) {
             lastSentNanos = sentAt;
+            // The store id travels with the token and the row it answered: a new store's token 1 is
+            // never shown under the old store's id.
+            storeId = answeringStore;
             if (result.acquired()) {
                 metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ACQUIRED);
                 metrics.transition(result.kind());
@@ -258,6 +275,9 @@ public final class LeaseElector {
             renewed = store.renew(config.lockName(), self.id(), token, config.ttlMillis());
         } catch (StoreException e) {
             metrics.heartbeatFailure();
+            if (e.kind() == StoreException.Kind.STORE_REPLACED) {
+                return revokeForReplacedStore(capturedEpoch, token, e);
+            }
             synchronized (this) {
                 if (epoch == capturedEpoch) {
                     LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: renewal failed, lease valid for {3} ms more: {4}",
@@ -302,6 +322,27 @@ public final class LeaseElector {
             listener.accept(renewedSnapshot);
         }
         return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
+    }
+
+    /**
+     * The store this process renewed in is not the one at the store's address any more: whatever
+     * the renewal did there does not count, and the store now at the address may grant the lease
+     * to another process at any moment, so every permit is void now rather than at the deadline.
+     * The holding is forgotten (there is nothing to release in the new store); the next step, at
+     * once, acquires in the store now at the address, if there is one.
+     */
+    private long revokeForReplacedStore(long capturedEpoch, long token, StoreException e) {
+        synchronized (this) {
+            heldToken = 0;
+            observedRow = null;
+            if (epoch == capturedEpoch && state == LeaseState.LEADER) {
+                LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: revoked at once, the store was replaced: {3}",
+                        config.lockName(), self.id(), token, e.getMessage());
+                metrics.transition(TransitionKind.LOST);
+                setState(LeaseState.DEGRADED, "store replaced under the lease: " + e.getMessage());
+            }
+            return 0;
+        }
     }
 
     /**
@@ -599,6 +640,7 @@ public final class LeaseElector {
                 || previous.state() != next.state()
                 || previous.fencingToken() != next.fencingToken()
                 || !Objects.equals(previous.holderId(), next.holderId())
+                || !Objects.equals(previous.storeId(), next.storeId())
                 || previous.activeClaims() != next.activeClaims();
         if (changed) {
             version++;
@@ -625,7 +667,7 @@ public final class LeaseElector {
         String holderPod = leading ? self.pod() : lastRow == null ? null : lastRow.holderPod();
         String holderHost = leading ? self.host() : lastRow == null ? null : lastRow.holderHost();
         int claims = claimClient != null && claimUntilNanos - clock.nanoTime() > 0 ? 1 : 0;
-        return new LeaseSnapshot(config.lockName(), state, token, deadlineNanos, holderId, holderPod,
+        return new LeaseSnapshot(config.lockName(), state, token, storeId, deadlineNanos, holderId, holderPod,
                 holderHost, version, lastRenewalNanos, claims, reason);
     }
 }

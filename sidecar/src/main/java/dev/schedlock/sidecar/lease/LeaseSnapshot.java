@@ -8,6 +8,8 @@ package dev.schedlock.sidecar.lease;
  * @param state            the elector's state
  * @param fencingToken     the token of this process's holding when leading, otherwise the token of
  *                         the holding last seen in the store (0 if none)
+ * @param storeId          the id of the store that {@code fencingToken} comes from (null if unknown):
+ *                         tokens of different stores are not comparable
  * @param validUntilNanos  end of local validity on the monotonic clock; meaningful only when
  *                         {@code state == LEADER}
  * @param holderId         the holder last seen (this process when leading), null when free/unknown
@@ -22,6 +24,7 @@ public record LeaseSnapshot(
         String lockName,
         LeaseState state,
         long fencingToken,
+        String storeId,
         long validUntilNanos,
         String holderId,
         String holderPod,

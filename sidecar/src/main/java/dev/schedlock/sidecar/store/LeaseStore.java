@@ -7,7 +7,10 @@ import java.util.Optional;
  * The lease table. Every operation is one conditional statement, or one transaction that takes
  * the write lock first, guarded by the owner ({@code name}, {@code holder_id},
  * {@code fencing_token}); success means exactly one row changed. Contention is a normal
- * {@code false}; failures of the store itself are {@link StoreException}s.
+ * {@code false}; failures of the store itself are {@link StoreException}s. An operation on a store
+ * that was replaced under this process (a SQLite file deleted or renamed over, tables dropped and
+ * recreated) fails with kind {@code STORE_REPLACED}, whatever it did there: a holder must revoke
+ * at once.
  *
  * <p>Implementations are not thread-safe: one elector uses one store from one thread at a time.
  *
@@ -77,6 +80,15 @@ public interface LeaseStore extends AutoCloseable {
 
     /** Deletes history rows older than {@code olderThanMs}; returns how many. */
     int pruneHistory(long olderThanMs);
+
+    /**
+     * The store's identity: a random id written when its schema was created, never changed. Token
+     * 1 of a new store differs from token 1 of an old one by this id. Known once a migrated store
+     * was opened (no store call here); null before, or for a schema that predates it.
+     */
+    default String storeId() {
+        return null;
+    }
 
     /** A short description for logs, without credentials (e.g. {@code sqlite:/data/lock.db}). */
     String describe();

@@ -27,7 +27,15 @@ public class StoreException extends RuntimeException {
         /** The store is in a place that cannot give the safety guarantees (e.g. SQLite on NFS). */
         UNSUPPORTED(false),
         /** Schema not migrated yet. */
-        NOT_MIGRATED(true);
+        NOT_MIGRATED(true),
+        /**
+         * The store this process has been using is no longer the one at its address: the SQLite file
+         * was deleted or replaced, or the tables were dropped or recreated (a new store id). Whatever
+         * the operation did there does not count; a holder must revoke at once, since the store now
+         * at the address may grant the lease to another process. The next call opens the store at
+         * the address afresh, so it may succeed.
+         */
+        STORE_REPLACED(true);
 
         private final boolean transientFailure;
 

@@ -97,7 +97,7 @@ public final class ShedLockBench {
      * PostgreSQL in the benchmark's schema.
      */
     static void createTable(SqlDialect dialect) throws SQLException {
-        try (Connection c = dialect.connect()) {
+        try (Connection c = dialect.connectOrCreate()) { // a new database beside schedlock's
             dialect.beforeMigrate(c);
             dialect.beginWrite(c);
             dialect.lockForMigration(c);

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * number of sidecars and the faults to leave out (comma-separated, e.g. {@code DB_RESTART}, or
  * {@code -} for none); an argument {@code ttl=1s} anywhere sets the sidecars' TTL (default 2 s),
  * from which their heartbeat, retry and permit TTL are scaled, and {@code permits=claims} runs the
- * sidecars in claims mode, each client claiming and renewing with {@code POST /v1/claims}.
+ * sidecars in claims mode, each client claiming and renewing with {@code POST /v1/claims}, and
+ * {@code files=on} (SQLite) replaces and deletes the store file under the sidecars, every other fault.
  * Prints a Markdown summary for docs/benchmarks.md; exits with 1 if the contract did not hold.
  */
 public final class Chaos {
@@ -28,9 +29,12 @@ public final class Chaos {
     public static void main(String[] arguments) throws Exception {
         Duration ttl = ChaosRun.DEFAULT_TTL;
         boolean claims = false;
+        boolean fileFaults = false;
         List<String> positional = new ArrayList<>();
         for (String a : arguments) {
-            if (a.startsWith("ttl=")) {
+            if (a.equals("files=on")) {
+                fileFaults = true;
+            } else if (a.startsWith("ttl=")) {
                 ttl = Durations.parse(a.substring(4));
             } else if (a.startsWith("permits=")) {
                 if (!a.equals("permits=claims") && !a.equals("permits=pod")) {
@@ -45,7 +49,8 @@ public final class Chaos {
         String[] args = positional.toArray(String[]::new);
         if (args.length < 2) {
             System.err.println("usage: Chaos <sqlite|postgresql> <store-clock|observed> [transitions=1000]"
-                    + " [minutes=60] [seed] [sidecars=3] [faults left out, e.g. DB_RESTART, or -] [ttl=2s] [permits=claims]");
+                    + " [minutes=60] [seed] [sidecars=3] [faults left out, e.g. DB_RESTART, or -] [ttl=2s] [permits=claims]"
+                    + " [files=on]");
             System.exit(2);
         }
         int transitions = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
@@ -57,7 +62,7 @@ public final class Chaos {
                 .map(ChaosRun.Fault::valueOf).collect(Collectors.toSet()) : Set.of();
         Path dir = Files.createTempDirectory("schedlock-chaos-");
         ChaosReport report = ChaosRun.run(new ChaosRun.Settings(args[0], args[1], Duration.ofMinutes(minutes),
-                transitions, seed, sidecars, without, ttl, claims), dir, System.out);
+                transitions, seed, sidecars, without, ttl, claims, fileFaults), dir, System.out);
         System.out.println();
         System.out.println(report.markdown());
         System.out.println(report.checkerSummary());

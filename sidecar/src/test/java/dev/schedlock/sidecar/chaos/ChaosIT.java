@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,5 +48,30 @@ class ChaosIT {
         // at least two processes.
         assertThat(report.permits().stream().map(PermitChecker.Answer::sidecar).distinct().count())
                 .as("processes whose permits the clients saw, seed %d", seed).isGreaterThanOrEqualTo(2);
+    }
+
+    /**
+     * The SQLite file replaced under the running sidecars (a copy renamed over it) and deleted (a
+     * sidecar then restarts and creates a new store), every other fault, between process faults.
+     * Tokens are compared within each store id; permits must never overlap, across stores either.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldNeverOverlapPermitsWhenTheSqliteFileIsReplacedOrDeletedUnderTheLeader() throws Exception {
+        long seed = Long.getLong("chaos.seed", System.nanoTime());
+        ChaosRun.Settings settings = new ChaosRun.Settings("sqlite", "store-clock", DURATION, Integer.MAX_VALUE,
+                seed, 3, Set.of()).withFileFaults();
+        ChaosReport report = ChaosRun.run(settings, dir, System.out);
+        System.out.println(report.markdown());
+
+        assertThat(report.faults()).as("faults injected, seed %d", seed).extracting(ChaosRun.Injected::fault)
+                .contains(ChaosRun.Fault.FILE_REPLACE, ChaosRun.Fault.FILE_DELETE);
+        assertThat(report.overlap()).as("overlapping permit time, seed %d: %s", seed, report.violations())
+                .isZero();
+        assertThat(report.violations()).as("checker findings, seed %d", seed).isEmpty();
+        assertThat(report.incidents()).as("incidents, seed %d", seed).isEmpty();
+        assertThat(report.permits().stream().map(PermitChecker.Answer::storeId).distinct().count())
+                .as("store ids in the permits (a deleted file's store and the new one), seed %d", seed)
+                .isGreaterThanOrEqualTo(2);
     }
 }

@@ -8,7 +8,13 @@ import dev.schedlock.sidecar.process.StoreFile;
 import dev.schedlock.sidecar.store.jdbc.LocalPostgres;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,8 +32,10 @@ import java.util.stream.Stream;
  * that polls every one of them as its main container would, and a fault injector that, seeded,
  * picks at random among kill -9 (a fresh sidecar then starts in its place), SIGSTOP for longer
  * than the TTL then SIGCONT, SIGTERM (then a fresh sidecar), and for PostgreSQL (one fault in
- * five) a database restart and the termination of the sidecars' backends. The victim of a process
- * fault is the leader nine times out of ten, so that most faults force a transition.
+ * five) a database restart and the termination of the sidecars' backends; for SQLite with file
+ * faults (every other fault) a copy of the file renamed over it, or the file deleted (see
+ * {@link #deleteStoreFile()}). The victim of a process fault is the leader nine times out of ten,
+ * so that most faults force a transition.
  *
  * <p>A restarted sidecar keeps its pod name (as a StatefulSet pod would) but is a new process with
  * a new holder id; the checker tells incarnations apart ({@code pod-1#2}), so a restarted pod
@@ -56,7 +64,8 @@ public final class ChaosRun {
     /** What the injector can do. */
     public enum Fault {
         KILL9("kill -9, restart"), SIGSTOP("SIGSTOP > TTL, SIGCONT"), SIGTERM("SIGTERM, restart"),
-        DB_RESTART("database restart"), BACKEND_TERMINATE("backends terminated");
+        DB_RESTART("database restart"), BACKEND_TERMINATE("backends terminated"),
+        FILE_REPLACE("copy renamed over the file"), FILE_DELETE("file deleted, a sidecar restarted");
 
         final String label;
 
@@ -67,16 +76,23 @@ public final class ChaosRun {
 
     /** One chaos run's parameters. {@code store}: sqlite or postgresql; {@code policy}: store-clock or observed. */
     public record Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
-                           int sidecars, Set<Fault> without, Duration ttl, boolean claims) {
+                           int sidecars, Set<Fault> without, Duration ttl, boolean claims, boolean fileFaults) {
 
         public Settings(String store, String policy, Duration maxDuration, int targetTransitions, long seed,
                         int sidecars, Set<Fault> without) {
-            this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL, false);
+            this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL, false, false);
         }
 
         /** The same run with the sidecars in claims mode: each client claims and renews with {@code POST /v1/claims}. */
         public Settings withClaims() {
-            return new Settings(store, policy, maxDuration, targetTransitions, seed, sidecars, without, ttl, true);
+            return new Settings(store, policy, maxDuration, targetTransitions, seed, sidecars, without, ttl, true,
+                    fileFaults);
+        }
+
+        /** The same run (SQLite) with the store file replaced and deleted under the sidecars, every other fault. */
+        public Settings withFileFaults() {
+            return new Settings(store, policy, maxDuration, targetTransitions, seed, sidecars, without, ttl, claims,
+                    true);
         }
 
         public Settings {
@@ -88,6 +104,9 @@ public final class ChaosRun {
             }
             if (!policy.equals("store-clock") && !policy.equals("observed")) {
                 throw new IllegalArgumentException("policy must be store-clock or observed, not " + policy);
+            }
+            if (fileFaults && store.equals("postgresql")) {
+                throw new IllegalArgumentException("file faults are for a SQLite store");
             }
         }
 
@@ -104,15 +123,18 @@ public final class ChaosRun {
             return Stream.of(Fault.KILL9, Fault.SIGSTOP, Fault.SIGTERM).filter(f -> !without.contains(f)).toList();
         }
 
-        /** The database faults this run injects: none on SQLite. */
+        /** The database faults this run injects: on SQLite only the file faults, if asked for. */
         List<Fault> databaseFaults() {
-            return postgres() ? Stream.of(Fault.DB_RESTART, Fault.BACKEND_TERMINATE)
-                    .filter(f -> !without.contains(f)).toList() : List.of();
+            Stream<Fault> faults = postgres() ? Stream.of(Fault.DB_RESTART, Fault.BACKEND_TERMINATE)
+                    : fileFaults ? Stream.of(Fault.FILE_REPLACE, Fault.FILE_DELETE) : Stream.empty();
+            return faults.filter(f -> !without.contains(f)).toList();
         }
+
 
         @Override
         public String toString() {
             return store + ", " + policy + ", " + sidecars + " sidecars" + (claims ? " in claims mode" : "")
+                    + (fileFaults ? " with file faults" : "")
                     + ", TTL " + ttl.toMillis() + " ms, seed " + seed
                     + (without.isEmpty() ? "" : ", without " + without);
         }
@@ -140,6 +162,8 @@ public final class ChaosRun {
     private final List<Injected> injected = new ArrayList<>();
     private final List<String> incidents = new ArrayList<>();
     private final String schema = LocalPostgres.uniqueName("chaos");
+    /** History of the store files deleted so far, by kind: the run's transitions include theirs. */
+    private final Map<String, Long> deletedHistory = new LinkedHashMap<>();
     private String role;
     private PermitChecker checker;
     private long startNanos;
@@ -197,7 +221,8 @@ public final class ChaosRun {
             Thread.sleep(500); // the last window ends with permits flowing
             long endNanos = System.nanoTime();
             checker.close();
-            Map<String, Long> history = awaitHistory();
+            Map<String, Long> history = new LinkedHashMap<>(awaitHistory());
+            deletedHistory.forEach((kind, n) -> history.merge(kind, n, Long::sum));
             return new ChaosReport(settings, Duration.ofNanos(endNanos - startNanos), checker.permits(),
                     checker.violations(), List.copyOf(injected), endNanos, history, List.copyOf(incidents),
                     all.size(), checker.summary());
@@ -223,14 +248,23 @@ public final class ChaosRun {
     private void inject(int leaderSlot) throws IOException, InterruptedException {
         List<Fault> processFaults = settings.processFaults();
         List<Fault> databaseFaults = settings.databaseFaults();
-        List<Fault> faults = databaseFaults.isEmpty() || !processFaults.isEmpty() && random.nextInt(5) > 0
-                ? processFaults : databaseFaults;
-        Fault fault = faults.get(random.nextInt(faults.size()));
+        Fault fault;
+        if (settings.fileFaults() && !databaseFaults.isEmpty()) {
+            // Every other fault, the first one included, is a file fault, replace and delete in turn,
+            // so that even a short run has both.
+            int n = injected.size();
+            fault = n % 2 == 0 || processFaults.isEmpty() ? databaseFaults.get(n / 2 % databaseFaults.size())
+                    : processFaults.get(random.nextInt(processFaults.size()));
+        } else {
+            List<Fault> faults = databaseFaults.isEmpty() || !processFaults.isEmpty() && random.nextInt(5) > 0
+                    ? processFaults : databaseFaults;
+            fault = faults.get(random.nextInt(faults.size()));
+        }
         boolean onLeader = leaderSlot >= 0 && random.nextInt(10) < 9;
         int slot = onLeader ? leaderSlot : random.nextInt(slots.length);
         onLeader = slot == leaderSlot;
         SidecarProcess victim = slots[slot];
-        boolean database = fault == Fault.DB_RESTART || fault == Fault.BACKEND_TERMINATE;
+        boolean database = settings.databaseFaults().contains(fault);
         Injected fact = new Injected(fault, database ? null : victim.name(), database || onLeader, System.nanoTime());
         injected.add(fact);
         log.printf(Locale.ROOT, "%8.1fs  #%d %s%n", seconds(), injected.size(),
@@ -258,6 +292,8 @@ public final class ChaosRun {
                 slots[slot] = launch(slot);
             }
             case DB_RESTART, BACKEND_TERMINATE -> injectIntoDatabase(fault);
+            case FILE_REPLACE -> replaceStoreFile();
+            case FILE_DELETE -> deleteStoreFile();
             default -> throw new IllegalStateException(fault.name());
         }
     }
@@ -278,6 +314,91 @@ public final class ChaosRun {
             incidents.add(String.format(Locale.ROOT, "%.1fs: %s failed: %s", seconds(), fault.label,
                     e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         }
+    }
+
+    /**
+     * A consistent copy of the file ({@code VACUUM INTO}, commits in the -wal included) renamed over
+     * it, its old -wal and -shm removed, as a backup put back or a sync tool would: the same store
+     * id and holding, in a new file. Every sidecar must notice at its next store operation; the
+     * leader revokes at once and takes its holding back from the copy with a new token.
+     */
+    private void replaceStoreFile() throws IOException {
+        Path file = sqlite().path();
+        Path copy = dir.resolve("copy.db");
+        Files.deleteIfExists(copy);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("VACUUM INTO '" + copy + "'");
+        } catch (SQLException e) {
+            incidents.add(String.format(Locale.ROOT, "%.1fs: copying the store file failed: %s", seconds(),
+                    e.getMessage()));
+            return;
+        }
+        Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // At once, as a careful replacement must: SQLite would read the old file's -wal into the new
+        // file (sqlite.org/howtocorrupt.html, "mispairing database files and hot journals").
+        removeWalAndShm(file);
+    }
+
+    static void removeWalAndShm(Path file) throws IOException {
+        Files.deleteIfExists(Path.of(file + "-wal"));
+        Files.deleteIfExists(Path.of(file + "-shm"));
+    }
+
+    /**
+     * The file, its -wal and -shm deleted. Every sidecar must notice at its next store operation,
+     * the leader must revoke at once, and none may create the file again. Then a sidecar restarts
+     * and creates a new store (new store id, tokens from 1), which the others follow.
+     *
+     * <p>A new file knows nothing of the old holding, so a sidecar that creates one while the old
+     * leader's permits are still valid can lead at once (docs/lease-protocol.md, "Store identity",
+     * what is not guaranteed): that window is the documented limit, not what this fault tests. So
+     * the file is deleted only while no sidecar is starting (a starting one would create the file),
+     * and the restart waits until every sidecar has stopped leading and the longest permit handed
+     * out before that has run out.
+     */
+    private void deleteStoreFile() throws IOException, InterruptedException {
+        long startedBy = System.nanoTime() + LEADER_PATIENCE.toNanos();
+        while (!Stream.of(slots).allMatch(p -> p.isListening() || !p.isAlive()) && System.nanoTime() - startedBy < 0) {
+            Thread.sleep(20); // polls other processes
+        }
+        history().ifPresent(h -> h.forEach((kind, n) -> deletedHistory.merge(kind, n, Long::sum)));
+        Path file = sqlite().path();
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(Path.of(file + suffix));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (anyLeads()) {
+            if (System.nanoTime() - deadline > 0) {
+                incidents.add(String.format(Locale.ROOT, "%.1fs: a sidecar still leads 10 s after its store file"
+                        + " was deleted", seconds()));
+                break;
+            }
+            Thread.sleep(20); // polls other processes
+        }
+        Thread.sleep(settings.ttl().toMillis() / 2); // the permit TTL: the last old permit runs out
+        if (Files.exists(file)) {
+            incidents.add(String.format(Locale.ROOT, "%.1fs: a running sidecar created the deleted store file again",
+                    seconds()));
+        }
+        int slot = random.nextInt(slots.length);
+        slots[slot].kill9();
+        slots[slot] = launch(slot);
+    }
+
+    private boolean anyLeads() throws InterruptedException {
+        for (SidecarProcess p : slots) {
+            if (p.isAlive() && p.isListening()) {
+                try {
+                    SidecarProcess.Reply reply = p.get("/v1/lease");
+                    if (reply.status() == 200 && reply.json().path("leader").asBoolean()) {
+                        return true;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // not answering: not leading as far as a client can tell
+                }
+            }
+        }
+        return false;
     }
 
     /** A sidecar that exited without being told to is an incident; a fresh one takes its place. */
@@ -382,9 +503,9 @@ public final class ChaosRun {
         throw new AssertionError("cannot read the store's history");
     }
 
-    /** Acquisitions (free or taken over) so far: each one is a leader transition with a new token. */
+    /** Acquisitions (free or taken over) so far, in deleted files too: each one a transition with a new token. */
     private Optional<Integer> transitions() {
-        return history().map(ChaosReport::transitions);
+        return history().map(h -> ChaosReport.transitions(h) + ChaosReport.transitions(deletedHistory));
     }
 
     /** The server is shared: another test run may be restarting it just now. Waits a little for it. */

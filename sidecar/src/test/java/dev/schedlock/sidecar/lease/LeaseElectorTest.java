@@ -19,6 +19,7 @@ import dev.schedlock.sidecar.lease.ScriptedLeaseStore.BlockedCall;
 import dev.schedlock.sidecar.lease.ScriptedLeaseStore.Reply;
 import dev.schedlock.sidecar.store.AcquireResult;
 import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.TakeoverRule;
 import dev.schedlock.sidecar.store.TakeoverRule.Expired;
 import dev.schedlock.sidecar.store.TakeoverRule.ExpiredAndUnchanged;
@@ -249,6 +250,28 @@ class LeaseElectorTest {
         f.store.expectAcquire(Expired.class).thenReturn(heldBy(rowHeldBy(OTHER, 8, 2_000, 60_000)));
         elector.step();
         assertThat(elector.snapshot().holderId()).isEqualTo(OTHER.id());
+    }
+
+    /**
+     * A replaced store (SQLite file deleted or renamed over, tables recreated) may already grant
+     * the lease to another process: revoke now, not at the deadline 44 s away, and look again at once.
+     */
+    @Test
+    void shouldRevokeAtOnceWhenTheRenewalFindsTheStoreReplaced() {
+        LeaseElector elector = f.leading(7);
+        f.clock.advanceNanos(HEARTBEAT);
+        f.store.expectRenew(7).thenThrow(new StoreException(StoreException.Kind.STORE_REPLACED,
+                "sqlite:/data/lease.db: /data/lease.db was deleted while this process had it open"));
+
+        assertThat(elector.step()).as("look at the store at the address at once").isZero();
+
+        assertThat(elector.snapshot().state()).isEqualTo(LeaseState.DEGRADED);
+        assertThat(elector.snapshot().reason()).startsWith("store replaced under the lease: ").contains("was deleted");
+        assertThat(elector.podPermit().granted()).isFalse();
+        assertThat(elector.claim("worker-1").granted()).isFalse();
+        assertThat(elector.heldToken()).as("nothing to release in the new store").isZero();
+        assertThat(f.metrics.transitions).containsExactly(TransitionKind.ACQUIRED, TransitionKind.LOST);
+        assertThat(f.lastChange().state()).isEqualTo(LeaseState.DEGRADED);
     }
 
     @Test

@@ -20,12 +20,12 @@ class CliCommandsIT extends WithSidecars {
     void shouldMigrateAnEmptyFileOnceAndThenFindItUpToDate() throws Exception {
         SidecarProcess.Finished first = cli("migrate");
         assertThat(first.exitCode()).as(first.toString()).isZero();
-        assertThat(first.out()).contains("schema version 2 (was 0)");
+        assertThat(first.out()).contains("schema version 3 (was 0)");
 
         SidecarProcess.Finished again = cli("migrate");
         assertThat(again.exitCode()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("schema version 2 (already up to date)");
-        assertThat(sidecars.store().migrations()).containsExactly(1, 2);
+        assertThat(again.out()).contains("schema version 3 (already up to date)");
+        assertThat(sidecars.store().migrations()).containsExactly(1, 2, 3);
 
         SidecarProcess.Finished status = cli("status");
         assertThat(status.exitCode()).as(status.toString()).isZero();

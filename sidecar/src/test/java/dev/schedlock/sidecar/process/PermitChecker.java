@@ -32,7 +32,9 @@ import java.util.function.Predicate;
  *   <li>every instant at which permits of two different sidecars were both usable;</li>
  *   <li>every fencing-token regression: permits ordered by send time must carry non-decreasing
  *       tokens, one token must belong to one sidecar, and each sidecar's reported token must never
- *       go down.</li>
+ *       go down. Tokens are compared only within one store id ({@code storeId} of the answer): a
+ *       store replaced under the sidecars (a new file, a recreated schema) counts its tokens anew,
+ *       which a guarded write tells apart by the id. Overlap is checked across stores too.</li>
  * </ul>
  * At most one request per sidecar is in flight, so a paused sidecar does not slow the others.
  */
@@ -42,9 +44,19 @@ public final class PermitChecker implements AutoCloseable {
     private static final long PACE_MILLIS = 20;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
 
-    /** One answer of one sidecar. */
+    /** One answer of one sidecar; {@code storeId} null when the answer names none (a claim). */
     public record Answer(String sidecar, long sentNanos, long receivedNanos, String state, boolean leader,
-                  long fencingToken, long validForMillis) {
+                  long fencingToken, String storeId, long validForMillis) {
+
+        public Answer(String sidecar, long sentNanos, long receivedNanos, String state, boolean leader,
+                      long fencingToken, long validForMillis) {
+            this(sidecar, sentNanos, receivedNanos, state, leader, fencingToken, null, validForMillis);
+        }
+
+        /** The token with the store it counts in: tokens of different stores are not comparable. */
+        String storeToken() {
+            return (storeId == null ? "" : storeId + "/") + fencingToken;
+        }
 
         public boolean isPermit() {
             return validForMillis > 0;
@@ -169,7 +181,8 @@ public final class PermitChecker implements AutoCloseable {
             return;
         }
         add(new Answer(p.name(), sent, received, lease.path("state").asText(), lease.path("leader").asBoolean(),
-                lease.path("fencingToken").asLong(), lease.path("validForMillis").asLong()));
+                lease.path("fencingToken").asLong(), lease.path("storeId").textValue(),
+                lease.path("validForMillis").asLong()));
     }
 
     private void recordClaim(SidecarProcess p, long sent, long received, HttpResponse<String> response,
@@ -271,22 +284,22 @@ public final class PermitChecker implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         List<Answer> byStart = new ArrayList<>(permits());
         byStart.sort(Comparator.comparingLong(Answer::sentNanos));
-        Map<Long, String> ownerOfToken = new HashMap<>();
-        Answer previous = null;
+        Map<String, String> ownerOfToken = new HashMap<>();
+        Map<String, Answer> previousInStore = new HashMap<>();
         for (Answer permit : byStart) {
+            Answer previous = previousInStore.put(String.valueOf(permit.storeId()), permit);
             if (previous != null && permit.fencingToken() < previous.fencingToken()) {
                 problems.add("token went down: " + describe(previous) + " then " + describe(permit));
             }
-            String owner = ownerOfToken.putIfAbsent(permit.fencingToken(), permit.sidecar());
+            String owner = ownerOfToken.putIfAbsent(permit.storeToken(), permit.sidecar());
             if (owner != null && !owner.equals(permit.sidecar())) {
-                problems.add("token " + permit.fencingToken() + " granted by both " + owner + " and "
+                problems.add("token " + permit.storeToken() + " granted by both " + owner + " and "
                         + permit.sidecar());
             }
-            previous = permit;
         }
         Map<String, Answer> lastOfSidecar = new HashMap<>();
         for (Answer answer : answers()) { // arrival order; one request per sidecar at a time
-            Answer last = lastOfSidecar.put(answer.sidecar(), answer);
+            Answer last = lastOfSidecar.put(answer.sidecar() + " in store " + answer.storeId(), answer);
             if (last != null && answer.fencingToken() < last.fencingToken()) {
                 problems.add(answer.sidecar() + " reported token " + last.fencingToken() + " then "
                         + answer.fencingToken());
@@ -296,7 +309,7 @@ public final class PermitChecker implements AutoCloseable {
     }
 
     private String describe(Answer a) {
-        return a.sidecar() + " (token " + a.fencingToken() + ", " + a.validForMillis() + " ms, asked at "
+        return a.sidecar() + " (token " + a.storeToken() + ", " + a.validForMillis() + " ms, asked at "
                 + at(a.sentNanos()) + ", answered at " + at(a.receivedNanos()) + ")";
     }
 

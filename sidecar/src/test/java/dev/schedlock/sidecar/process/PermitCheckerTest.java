@@ -80,6 +80,23 @@ class PermitCheckerTest {
         assertThat(checker.violations()).singleElement().asString().isEqualTo("c reported token 5 then 4");
     }
 
+    /** A replaced store counts its tokens anew: token 1 of store "new" follows token 5 of store "old". */
+    @Test
+    void shouldCompareTokensOnlyWithinOneStore() {
+        checker.add(new PermitChecker.Answer("a", ms(0), ms(1), "LEADER", true, 5, "old", 100));
+        checker.add(new PermitChecker.Answer("a", ms(150), ms(151), "DEGRADED", false, 5, "old", 0));
+        checker.add(new PermitChecker.Answer("b", ms(200), ms(201), "LEADER", true, 1, "new", 100));
+        checker.add(new PermitChecker.Answer("a", ms(300), ms(301), "STANDBY", false, 1, "new", 0));
+        checker.add(new PermitChecker.Answer("c", ms(400), ms(401), "LEADER", true, 1, "other", 100));
+
+        assertThat(checker.violations()).isEmpty();
+
+        checker.add(new PermitChecker.Answer("a", ms(500), ms(501), "LEADER", true, 4, "old", 100));
+        assertThat(checker.violations()).hasSize(2)
+                .anySatisfy(v -> assertThat(v).startsWith("token went down: a (token old/5").contains("then a (token old/4"))
+                .contains("a reported token 5 then 4");
+    }
+
     private static PermitChecker.Answer permit(String sidecar, long sentMillis, long validForMillis, long token) {
         return new PermitChecker.Answer(sidecar, ms(sentMillis), ms(sentMillis + 1), "LEADER", true, token,
                 validForMillis);

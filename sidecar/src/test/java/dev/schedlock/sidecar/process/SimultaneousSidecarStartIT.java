@@ -44,7 +44,7 @@ class SimultaneousSidecarStartIT extends WithSidecars {
                 .as("STANDBY answers without a permit").hasSize(2);
 
         StoreFile store = sidecars.store();
-        assertThat(store.migrations()).as("schema versions applied").containsExactly(1, 2);
+        assertThat(store.migrations()).as("schema versions applied").containsExactly(1, 2, 3);
         assertThat(store.history()).as("one acquisition in all")
                 .singleElement().satisfies(t -> {
                     assertThat(t.kind()).isEqualTo("acquired");
@@ -53,7 +53,7 @@ class SimultaneousSidecarStartIT extends WithSidecars {
         assertThat(store.row().fencingToken()).isEqualTo(1);
         for (SidecarProcess p : all) {
             assertThat(p.stderrLines()).as(p.name() + " migrated or found the schema")
-                    .anyMatch(l -> l.contains("at schema version 2"));
+                    .anyMatch(l -> l.contains("at schema version 3"));
         }
         assertThat(sidecars.warnings()).as("warnings and errors in the logs").isEmpty();
     }

@@ -32,7 +32,7 @@ public final class StoreFile {
         this.file = file;
     }
 
-    Path path() {
+    public Path path() {
         return file;
     }
 
@@ -55,6 +55,12 @@ public final class StoreFile {
         return query("SELECT kind, holder_pod, fencing_token, at_ms FROM scheduler_lock_history"
                 + " WHERE lock_name = ? ORDER BY id",
                 rs -> new Transition(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)), "default");
+    }
+
+    /** The store's id ({@code store_identity}). */
+    public String storeId() {
+        return query("SELECT store_id FROM store_identity", rs -> rs.getString(1)).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("no store id in " + file));
     }
 
     /** Applied schema versions, in order. */

@@ -31,6 +31,14 @@ import java.util.Optional;
  * the TTL stored in the row, never by the caller's clock or configuration.
  *
  * <p>One connection, used from one thread at a time; it is reopened after a connection failure.
+ *
+ * <p>Every operation also checks that the store is still the one this process has been using:
+ * the dialect's address must still name what the connection has open (a SQLite file deleted or
+ * replaced, see {@link SqliteOpenFiles}), and the store id must not change (tables dropped and
+ * recreated, another database at the address). If not, the operation fails with
+ * {@link StoreException.Kind#STORE_REPLACED}, whatever it did; the connection is dropped, so that
+ * the next operation opens the store now at the address, and the new store id is taken from then
+ * on. Nothing is ever created or rewritten to repair a replaced store.
  */
 public final class JdbcLeaseStore implements LeaseStore {
 
@@ -43,19 +51,28 @@ public final class JdbcLeaseStore implements LeaseStore {
             "name, holder_id, holder_host, holder_pid, holder_pod, fencing_token, acquired_at, heartbeat_at, ttl_ms";
     private static final String HISTORY_COLUMNS =
             "id, lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason";
+    private static final String IDENTITY_TABLE = "store_identity";
 
     private final SqlDialect dialect;
     private final String now;
     private final String lockTable;
     private final String historyTable;
+    private final String identityTable;
     private Connection connection;
+    /** What {@link #connection} has open, checked around every operation. */
+    private OpenedStore opened = OpenedStore.UNCHECKED;
+    /** The id of the store this process has been using; null until a migrated store was opened. */
+    private volatile String storeId;
     private boolean closed;
+    /** Once true, only a migration may create the store. */
+    private boolean openedBefore;
 
     public JdbcLeaseStore(SqlDialect dialect) {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.now = dialect.nowMillisExpression();
         this.lockTable = dialect.qualify("scheduler_lock");
         this.historyTable = dialect.qualify("scheduler_lock_history");
+        this.identityTable = dialect.qualify(IDENTITY_TABLE);
     }
 
     public SqlDialect dialect() {
@@ -79,6 +96,15 @@ public final class JdbcLeaseStore implements LeaseStore {
         migrate(Migration.forDialect(dialect.name(), version));
     }
 
+    /**
+     * The id written when the store's schema was created (or upgraded to schema version 3), as of
+     * the last operation; null before a migrated store was opened, or for an older schema.
+     */
+    @Override
+    public String storeId() {
+        return storeId;
+    }
+
     @Override
     public int schemaVersion() {
         return run("schema version check", c -> SchemaMigrator.currentVersion(dialect, c));
@@ -90,6 +116,8 @@ public final class JdbcLeaseStore implements LeaseStore {
     public AcquireResult tryAcquire(String lockName, HolderIdentity holder, long ttlMs, TakeoverRule rule) {
         Objects.requireNonNull(rule, "rule");
         return inWriteTransaction("acquire of lock '" + lockName + "'", c -> {
+            // 0. Under the write lock: still the store this process knows (its tokens, its id)?
+            requireSameStoreId(c);
             // 1. One reading of the store's clock for the whole transaction.
             long nowMs = queryLong(c, "SELECT " + now);
             // 2. Make sure the row exists (free, token 0), so that step 3 can lock it.
@@ -140,6 +168,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             insertHistory(c, lockName, kind, holder.id(), holder.pod(), holder.host(), token, nowMs, reason);
             // 6. Commit durably (SQLite: synchronous=FULL) before anyone may use the token.
             dialect.commit(c);
+            checkpoint(c);
             LockRow acquired = new LockRow(lockName, holder.id(), holder.host(), holder.pid(), holder.pod(),
                     token, nowMs, nowMs, ttlMs, nowMs);
             return new AcquireResult(true, kind, acquired);
@@ -189,6 +218,8 @@ public final class JdbcLeaseStore implements LeaseStore {
             if (changed == 1) {
                 return true;
             }
+            // Refused: a store whose id changed must say so, not merely "lost".
+            requireSameStoreId(c);
             recordLost(c, lockName, holderId, fencingToken);
             return false;
         });
@@ -346,12 +377,17 @@ public final class JdbcLeaseStore implements LeaseStore {
 
     private void closeConnection() {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.log(Level.DEBUG, "closing store connection: {0}", e.getMessage());
-            }
+            closeQuietly(connection);
             connection = null;
+            opened = OpenedStore.UNCHECKED;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "closing store connection: {0}", e.getMessage());
         }
     }
 
@@ -365,16 +401,98 @@ public final class JdbcLeaseStore implements LeaseStore {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "store " + describe() + " is closed");
         }
         if (connection == null) {
-            connection = forMigration ? dialect.connectForMigration() : dialect.connect();
+            OpenedStore opening = dialect.beforeOpen();
+            // A migration may create the store; other work only until this store first opened it:
+            // a store that vanished under a running sidecar stays vanished (never repaired).
+            Connection c = forMigration ? dialect.connectForMigration()
+                    : openedBefore ? dialect.connect() : dialect.connectOrCreate();
+            try {
+                opening.opened();
+            } catch (RuntimeException e) {
+                closeQuietly(c);
+                throw e;
+            }
+            connection = c;
+            opened = opening;
+            openedBefore = true;
+            if (!forMigration) {
+                // A store id that changed is reported once; the connection stays: it is on the store
+                // now at the address, which is used from here on.
+                checkStoreId(c);
+            }
         }
         return connection;
     }
 
     private synchronized void migrate(List<Migration> migrations) {
         try {
-            new SchemaMigrator(dialect, migrations).migrate(connection(true));
+            Connection c = connection(true);
+            new SchemaMigrator(dialect, migrations).migrate(c);
+            checkpoint(c);
+            checkStoreId(c);
         } catch (SQLException e) {
             throw failure(e, MIGRATION);
+        }
+    }
+
+    /**
+     * Checks that the address still names what the connection has open; if not, drops the
+     * connection (the next operation opens the store now at the address) and throws.
+     */
+    private void requireSameStore() {
+        try {
+            opened.verify();
+        } catch (StoreException e) {
+            closeConnection();
+            throw e;
+        }
+    }
+
+    /** Reads the store id; takes it if none was known, throws once if it changed or is gone. */
+    private void checkStoreId(Connection c) throws SQLException {
+        String current = dialect.existingTables(c).contains(IDENTITY_TABLE) ? queryStoreId(c) : null;
+        if (current == null && storeId == null) {
+            return; // not migrated yet, or a schema older than the store id (one-shot commands)
+        }
+        adopt(current);
+    }
+
+    /** Inside an operation: the store id must be the one known (skipped while none is known). */
+    private void requireSameStoreId(Connection c) throws SQLException {
+        if (storeId != null) {
+            adopt(queryStoreId(c));
+        }
+    }
+
+    private String queryStoreId(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT store_id FROM " + identityTable)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private void adopt(String current) {
+        String previous = storeId;
+        if (current == null) {
+            throw new StoreException(StoreException.Kind.STORE_REPLACED, describe() + ": the identity of store "
+                    + previous + " is gone: its tables were dropped or the database replaced. The lease held in it is"
+                    + " revoked at once. A running sidecar does not recreate the schema; a sidecar that starts"
+                    + " creates a new store, with a new store id.");
+        }
+        storeId = current;
+        if (previous != null && !previous.equals(current)) {
+            throw new StoreException(StoreException.Kind.STORE_REPLACED, describe() + ": the store id changed from "
+                    + previous + " to " + current + ": another store is at this address now (a new file, a schema"
+                    + " dropped and created again, another database). A lease held in the old store is revoked at"
+                    + " once; fencing tokens of store " + current + " are counted from its own start.");
+        }
+    }
+
+    /** Best effort (see {@link SqlDialect#checkpoint}): a failure changes nothing about the commit. */
+    private void checkpoint(Connection c) {
+        try {
+            dialect.checkpoint(c);
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "checkpoint after a commit: {0}", e.getMessage());
         }
     }
 
@@ -388,25 +506,44 @@ public final class JdbcLeaseStore implements LeaseStore {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
-    /** Runs autocommit work; translates failures and drops a broken connection. */
+    /**
+     * Runs autocommit work; translates failures and drops a broken connection.
+     *
+     * <p>The store is checked before the work (no point in working on a replaced one) and again
+     * after it: a renewal that committed in a file which the path no longer named afterwards does
+     * not count. Why the order is safe although the file may be replaced at any instant: when the
+     * check after the commit finds the path still naming the open file, any replacement came
+     * after that check, so after the renewal was sent. The local validity the caller measures
+     * from that send ({@code sentAt + ttl - margin}) therefore rests only on renewals sent before
+     * the replacement, exactly as if the holder had stopped renewing when it happened; and the
+     * holder learns of it at its next operation, one heartbeat later at most, and revokes then.
+     * A renewal that committed in an unlinked file is caught by the check after it.
+     */
     synchronized <T> T run(String during, SqlWork<T> work) {
         try {
-            return work.apply(connection());
+            Connection c = connection();
+            requireSameStore();
+            T result = work.apply(c);
+            requireSameStore();
+            return result;
         } catch (SQLException e) {
             throw failure(e, during);
         }
     }
 
+    /** A write transaction (the work commits or rolls back itself), checked like {@link #run}. */
     private synchronized <T> T inWriteTransaction(String during, SqlWork<T> work) {
         Connection c;
         try {
             c = connection();
+            requireSameStore();
             dialect.beginWrite(c);
         } catch (SQLException e) {
             throw failure(e, during);
         }
+        T result;
         try {
-            return work.apply(c);
+            result = work.apply(c);
         } catch (SQLException | RuntimeException e) {
             try {
                 dialect.rollback(c);
@@ -418,13 +555,23 @@ public final class JdbcLeaseStore implements LeaseStore {
             }
             throw (RuntimeException) e;
         }
+        requireSameStore();
+        return result;
     }
 
     private StoreException failure(SQLException e, String during) {
         if (dialect.isConnectionBroken(e)) {
             closeConnection();
         }
-        return dialect.translate(e, during);
+        StoreException translated = dialect.translate(e, during);
+        if (translated.kind() == StoreException.Kind.NOT_MIGRATED && storeId != null) {
+            // This process read the store's id from these tables before: they were dropped since.
+            closeConnection();
+            return new StoreException(StoreException.Kind.STORE_REPLACED, describe() + ": " + during + " failed:"
+                    + " the tables of store " + storeId + " are gone (dropped, or the database replaced). The lease"
+                    + " held in it is revoked at once; a running sidecar does not recreate them.", e);
+        }
+        return translated;
     }
 
     private static long queryLong(Connection c, String sql) throws SQLException {

@@ -19,7 +19,7 @@ import java.util.List;
 public record Migration(int version, String description, List<String> statements) {
 
     /** Every migration this version knows, in order. Appending is the only allowed change. */
-    static final List<String> KNOWN = List.of("lease_tables", "history_indexes");
+    static final List<String> KNOWN = List.of("lease_tables", "history_indexes", "store_identity");
 
     /** The newest schema version this build can write. */
     public static final int LATEST = KNOWN.size();

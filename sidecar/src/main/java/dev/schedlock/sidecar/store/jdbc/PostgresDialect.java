@@ -262,6 +262,10 @@ public final class PostgresDialect implements SqlDialect {
             return new StoreException(Kind.READ_ONLY, what + "the server is read-only (" + detail
                     + "). Point --store at the primary, not a replica.", e);
         }
+        if (state.equals("42P01") || state.equals("3F000")) {
+            return new StoreException(Kind.NOT_MIGRATED, what + "the schedlock tables are missing (" + detail
+                    + "): start a sidecar or run `migrate` first.", e);
+        }
         if (state.equals("57014")) {
             return new StoreException(Kind.TIMEOUT, what + "the statement ran longer than the statement timeout of "
                     + statementTimeout.toMillis() + " ms (" + detail + ").", e);

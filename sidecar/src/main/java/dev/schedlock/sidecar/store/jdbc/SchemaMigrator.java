@@ -26,7 +26,7 @@ final class SchemaMigrator {
 
     static final String MIGRATIONS_TABLE = "schema_migrations";
     private static final Set<String> OWN_TABLES =
-            Set.of(MIGRATIONS_TABLE, "scheduler_lock", "scheduler_lock_history");
+            Set.of(MIGRATIONS_TABLE, "scheduler_lock", "scheduler_lock_history", "store_identity");
 
     private final SqlDialect dialect;
     private final List<Migration> migrations;

@@ -40,8 +40,32 @@ public interface SqlDialect {
     /** Appended to the row read inside an acquire transaction ({@code " FOR UPDATE"} or empty). */
     String lockRowSuffix();
 
-    /** Opens and configures a new connection (timeouts, pragmas). */
+    /**
+     * Opens and configures a new connection (timeouts, pragmas) to the existing store; never
+     * creates it (SQLite: the file).
+     */
     Connection connect() throws SQLException;
+
+    /** Like {@link #connect()}, but may create the store where that is the dialect's way (SQLite: the file). */
+    default Connection connectOrCreate() throws SQLException {
+        return connect();
+    }
+
+    /**
+     * Called just before a connection opens: what the store's address names, so that every
+     * operation can check that the address still names what the connection has open.
+     */
+    default OpenedStore beforeOpen() {
+        return OpenedStore.UNCHECKED;
+    }
+
+    /**
+     * Called after a commit that must survive the loss of everything but the main database file:
+     * a migration (the schema and the store id) and an acquisition (the new fencing token).
+     * SQLite copies them from its {@code -wal} file into the database file; elsewhere a no-op.
+     */
+    default void checkpoint(Connection connection) throws SQLException {
+    }
 
     /**
      * Opens the store's connection for a migration, which may wait longer for locks (SQLite);

@@ -2,8 +2,10 @@ package dev.schedlock.sidecar.store.jdbc;
 
 import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.StoreException.Kind;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * SQLite: one file shared by the processes of one host.
@@ -64,8 +67,10 @@ public final class SqliteDialect implements SqlDialect {
         }
         int query = rest.indexOf('?');
         if (query >= 0) {
-            throw new IllegalArgumentException("store URL options are not supported for SQLite ('"
-                    + rest.substring(query) + "'): use jdbc:sqlite:/path/to/file.db");
+            // Not repeated: the options may hold a password (jdbc:sqlite:/x.db?password=…).
+            throw new IllegalArgumentException("--store: SQLite URLs take no options after '?' (not shown here:"
+                    + " they may hold a secret); SQLite has no password, and the sidecar sets its own WAL,"
+                    + " synchronous and busy-timeout settings: use jdbc:sqlite:/path/to/file.db");
         }
         if (rest.isBlank() || rest.equals(":memory:") || rest.contains("mode=memory")) {
             throw new IllegalArgumentException("store must be a file shared by every sidecar on the host, not '"
@@ -93,22 +98,58 @@ public final class SqliteDialect implements SqlDialect {
         return ""; // BEGIN IMMEDIATE already holds the write lock
     }
 
+    /**
+     * Opens the existing file; never creates it. A file deleted under a running sidecar stays
+     * missing until a sidecar starts (its migration creates a new store, with a new store id): a
+     * running one must not repair what someone else removed.
+     */
     @Override
     public Connection connect() throws SQLException {
-        return connect(busyTimeout);
+        return connect(busyTimeout, false);
+    }
+
+    @Override
+    public Connection connectOrCreate() throws SQLException {
+        return connect(busyTimeout, true);
     }
 
     /**
-     * Even the first statement on a connection reads the file's header, under a shared lock that
-     * another process's migration (still in rollback-journal mode, or switching to WAL) can hold.
+     * May create the file. Even the first statement on a connection reads the file's header, under
+     * a shared lock that another process's migration (still in rollback-journal mode, or switching
+     * to WAL) can hold.
      */
     @Override
     public Connection connectForMigration() throws SQLException {
-        return connect(migrationLockWait());
+        return connect(migrationLockWait(), true);
     }
 
-    private Connection connect(Duration lockWait) throws SQLException {
-        Connection c = baseConfig(lockWait).createConnection("jdbc:sqlite:" + file);
+    /** Watches the file, its -wal and -shm: a file deleted or replaced under this store is reported. */
+    @Override
+    public OpenedStore beforeOpen() {
+        return SqliteOpenFiles.beforeOpening(file);
+    }
+
+    /**
+     * Copies the schema or a new token from the WAL into the database file at once (a passive
+     * checkpoint, which waits for no one), so that it survives the loss of the {@code -wal} file:
+     * renewals alone reach SQLite's automatic checkpoint only after hours, and while a sidecar
+     * keeps its connection open nothing else checkpoints. Best effort: a reader in the way leaves
+     * the rest to the next checkpoint.
+     */
+    @Override
+    public void checkpoint(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            // One row: busy, frames in the WAL, frames checkpointed; nothing to do with it.
+            rs.next();
+        }
+    }
+
+    private Connection connect(Duration lockWait, boolean mayCreate) throws SQLException {
+        SQLiteConfig config = baseConfig(lockWait);
+        if (!mayCreate) {
+            config.resetOpenMode(SQLiteOpenMode.CREATE);
+        }
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement st = c.createStatement()) {
             // Per-connection settings; none writes to the file.
             st.execute("PRAGMA synchronous = FULL");
@@ -131,9 +172,10 @@ public final class SqliteDialect implements SqlDialect {
         return config.createConnection("jdbc:sqlite:" + file);
     }
 
-    /** Network file systems refused, the busy timeout set: what every connection starts from. */
+    /** Network file systems and non-files refused, the busy timeout set: what every connection starts from. */
     private SQLiteConfig baseConfig(Duration lockWait) {
         refuseNetworkFileSystem();
+        refuseAnythingButARegularFile();
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(millis(lockWait));
         return config;
@@ -288,6 +330,11 @@ public final class SqliteDialect implements SqlDialect {
             case 14, 3, 23 -> Files.isDirectory(file)
                     ? new StoreException(Kind.CANNOT_OPEN, what + file + " is a directory, not a database file:"
                             + " point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".", e)
+                    : file.getParent() != null && Files.isDirectory(file.getParent()) && !Files.exists(file)
+                    ? new StoreException(Kind.CANNOT_OPEN, what + file + " does not exist (any more): it was deleted"
+                            + " or moved while this sidecar ran. A running sidecar does not create it again; a"
+                            + " sidecar that starts creates a new, empty store (new store id, fencing tokens from"
+                            + " 1). See docs/troubleshooting.md, \"does not exist (any more)\".", e)
                     : new StoreException(Kind.CANNOT_OPEN, what + "cannot open the file (" + e.getMessage()
                             + "). Check that " + file.getParent() + " exists and that uid " + uid()
                             + " may read and write there.", e);
@@ -314,6 +361,48 @@ public final class SqliteDialect implements SqlDialect {
             throw new StoreException(Kind.UNSUPPORTED, describe() + " lies on a " + type + " file system."
                     + " SQLite's locking is not reliable there, so the lease could be held twice. Put the file on"
                     + " a local disk (one host), or use PostgreSQL for pods on several nodes.");
+        }
+    }
+
+    /**
+     * Refuses, before SQLite opens anything, a path that exists and is not a regular file once
+     * links are followed: a device ({@code /dev/null}, {@code /dev/full}), a FIFO or a socket would
+     * never hold a database (SQLite would fail on it forever and create {@code NAME-journal} beside
+     * it), and opening a FIFO blocks. A link to a regular file is accepted: volume mounts often
+     * make one. A missing path is fine: the first migration creates the file.
+     */
+    private void refuseAnythingButARegularFile() {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return; // missing (created by the migration), or not readable: SQLite's own error says which
+        }
+        if (attributes.isRegularFile()) {
+            return;
+        }
+        if (attributes.isDirectory()) {
+            throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is a directory, not a database"
+                    + " file: point the store at a file in it, e.g. " + file.resolve("schedlock.db") + ".");
+        }
+        throw new StoreException(Kind.CANNOT_OPEN, describe() + ": " + file + " is " + fileType(file)
+                + ", not a database file: point --store at a regular file, or at a path where the sidecar may"
+                + " create one. Nothing was opened or created.");
+    }
+
+    /** "a character device", "a FIFO" …, from the file's mode (links followed). */
+    private static String fileType(Path path) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode");
+            return switch (mode & 0170000) {
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0010000 -> "a FIFO (named pipe)";
+                case 0140000 -> "a socket";
+                default -> "not a regular file";
+            };
+        } catch (IOException | RuntimeException e) {
+            return "not a regular file";
         }
     }
 

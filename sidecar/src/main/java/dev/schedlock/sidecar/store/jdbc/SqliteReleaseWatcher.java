@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.store.jdbc;
 
+import dev.schedlock.sidecar.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,7 +17,9 @@ import java.util.Objects;
  * released again between two polls, or a lock nobody has held yet) it runs {@code onRelease}, as
  * {@link PostgresReleaseListener} does on a notification.
  *
- * <p>Its connection is read-only and cannot create the file, so it can never change the store.
+ * <p>Its connection is read-only and cannot create the file, so it can never change the store. When
+ * the path no longer names the file it has open (deleted, or another file renamed over it) it
+ * connects again, to the file now at the path.
  */
 public final class SqliteReleaseWatcher extends ReleaseWatch {
 
@@ -37,6 +40,7 @@ public final class SqliteReleaseWatcher extends ReleaseWatch {
 
     @Override
     protected void watch() throws SQLException {
+        OpenedStore files = dialect.beforeOpen();
         try (Connection c = dialect.connectReadOnly();
              PreparedStatement version = c.prepareStatement("PRAGMA data_version");
              PreparedStatement row = c.prepareStatement(
@@ -44,7 +48,15 @@ public final class SqliteReleaseWatcher extends ReleaseWatch {
             row.setString(1, lockName);
             long seenVersion = Long.MIN_VALUE;
             long wokenForToken = -1;
+            if (!stillTheFile(files, true)) {
+                pause(intervalNanos);
+                return;
+            }
             while (!isClosed()) {
+                if (!stillTheFile(files, false)) {
+                    pause(intervalNanos);
+                    return; // connect again, to the file now at the path
+                }
                 long current = dataVersion(version);
                 connected();
                 if (current != seenVersion) {
@@ -59,6 +71,20 @@ public final class SqliteReleaseWatcher extends ReleaseWatch {
                     return;
                 }
             }
+        }
+    }
+
+    /** Whether the path still names the file this connection has open (checked with a stat, no lock). */
+    private static boolean stillTheFile(OpenedStore files, boolean justOpened) {
+        try {
+            if (justOpened) {
+                files.opened();
+            } else {
+                files.verify();
+            }
+            return true;
+        } catch (StoreException e) {
+            return false;
         }
     }
 

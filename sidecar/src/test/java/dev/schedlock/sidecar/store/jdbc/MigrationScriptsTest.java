@@ -31,7 +31,9 @@ class MigrationScriptsTest {
             "sqlite/V1__lease_tables.sql", "ddf2a80d1161c7175b3dc1ce82697c4773b171524d040bc16af2d7c41d8a7bd3",
             "sqlite/V2__history_indexes.sql", "8856971d119e6c00959e21b72cfe131ad811b6b6c37a3f6cad518cf646cc54d9",
             "postgresql/V1__lease_tables.sql", "41c4387628c456cddb23838d8f7120e1b994725a36764e4770f8f4e3c0e4c102",
-            "postgresql/V2__history_indexes.sql", "8856971d119e6c00959e21b72cfe131ad811b6b6c37a3f6cad518cf646cc54d9");
+            "postgresql/V2__history_indexes.sql", "8856971d119e6c00959e21b72cfe131ad811b6b6c37a3f6cad518cf646cc54d9",
+            "sqlite/V3__store_identity.sql", "c135286710e127aa6e9cec6a08048fd7d97dd2fe18f63aa02b38c3b412caf03b",
+            "postgresql/V3__store_identity.sql", "5f818c12b72849d09859e5fffb0508ce9cef8cf689039f6f54ab90825afb6226");
 
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})

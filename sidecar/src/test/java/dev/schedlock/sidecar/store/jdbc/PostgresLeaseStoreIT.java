@@ -82,7 +82,7 @@ class PostgresLeaseStoreIT extends AbstractLeaseStoreContract {
 
         assertThat(LocalPostgres.rows(null, "SELECT tablename FROM pg_tables WHERE schemaname = ? ORDER BY 1",
                 schema)).extracting(row -> row.get(0))
-                .containsExactly("scheduler_lock", "scheduler_lock_history", "schema_migrations");
+                .containsExactly("scheduler_lock", "scheduler_lock_history", "schema_migrations", "store_identity");
     }
 
     @Test

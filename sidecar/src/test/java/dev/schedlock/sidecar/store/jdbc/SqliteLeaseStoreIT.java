@@ -82,7 +82,7 @@ class SqliteLeaseStoreIT extends AbstractLeaseStoreContract {
         } finally {
             starter.shutdownNow();
         }
-        assertThat(store.schemaVersion()).isEqualTo(2);
+        assertThat(store.schemaVersion()).isEqualTo(Migration.LATEST);
 
         try (Connection other = SqliteFiles.connect(file); Statement st = other.createStatement()) {
             st.execute("BEGIN IMMEDIATE");

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,40 @@ class SqliteReleaseWatcherIT {
                     wakes::incrementAndGet)) {
                 watcher.start();
                 await("a wake for a lock nobody holds").atMost(PATIENCE).untilAtomic(wakes, is(1));
+            }
+        }
+    }
+
+    /** Another file renamed over the watched one: the watcher follows the path, not the file it opened. */
+    @Test
+    void shouldWatchTheNewFileWhenTheFileIsReplaced() throws IOException {
+        Path file = dir.resolve("lease.db");
+        Path other = dir.resolve("other.db");
+        long token;
+        try (JdbcLeaseStore otherStore = SqliteFiles.store(other)) {
+            otherStore.migrate();
+            token = otherStore.tryAcquire(LOCK, BOB, TTL_MS, TakeoverRule.expired()).fencingToken();
+        }
+        SqliteDialect dialect = new SqliteDialect(file, Duration.ofSeconds(5));
+        AtomicInteger wakes = new AtomicInteger();
+        try (JdbcLeaseStore store = new JdbcLeaseStore(dialect)) {
+            store.migrate();
+            store.tryAcquire(LOCK, ALICE, TTL_MS, TakeoverRule.expired());
+            try (SqliteReleaseWatcher watcher = new SqliteReleaseWatcher(dialect, LOCK, INTERVAL,
+                    wakes::incrementAndGet)) {
+                watcher.start();
+                await("no wake while the lock is held").during(INTERVAL.multipliedBy(5)).atMost(PATIENCE)
+                        .untilAtomic(wakes, is(0));
+
+                Files.move(other, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.delete(Path.of(file + "-wal")); // never to be paired with the new file
+                Files.delete(Path.of(file + "-shm"));
+                try (JdbcLeaseStore onNewFile = SqliteFiles.store(file)) {
+                    assertThat(onNewFile.release(LOCK, BOB.id(), token)).as("released in the file now at the path")
+                            .isTrue();
+                }
+
+                await("a wake for the release in the new file").atMost(PATIENCE).untilAtomic(wakes, is(1));
             }
         }
     }
