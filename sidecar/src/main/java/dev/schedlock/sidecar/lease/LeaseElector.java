@@ -205,6 +205,9 @@ public final class LeaseElector {
                         self.id(), e.getMessage());
             }
             synchronized (this) {
+                if (e.kind() == StoreException.Kind.STORE_REPLACED) {
+                    holdOffAfterReplacedStore();
+                }
                 if (epoch == capturedEpoch && state != LeaseState.LEADER) {
                     setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());
                 }
@@ -331,6 +334,24 @@ public final class LeaseElector {
      * The holding is forgotten (there is nothing to release in the new store); the next step, at
      * once, acquires in the store now at the address, if there is one.
      */
+    /**
+     * A candidate found the store it watched replaced. Whoever held the lock there may still have
+     * permits out: its last renewal that counted was sent before the replacement (a renewal counts
+     * only if the store was still the one at the address after it committed), so they end within one
+     * of its TTLs from now. The store now at the address knows nothing of them: it is new, or a copy
+     * whose row may look expired. So this candidate acquires there only after that TTL (the longer of
+     * the holder's, as last seen, and its own). Not covered: a process that never saw the old store
+     * (a sidecar starting on a new file), see docs/lease-protocol.md, 4.10.
+     */
+    private void holdOffAfterReplacedStore() {
+        long ttl = Math.max(ttlNanos, lastRow == null ? 0 : lastRow.ttlMs() * 1_000_000L);
+        long until = clock.nanoTime() + ttl;
+        if (!holdOff || until - holdOffUntilNanos > 0) {
+            holdOffUntilNanos = until;
+        }
+        holdOff = true;
+    }
+
     private long revokeForReplacedStore(long capturedEpoch, long token, StoreException e) {
         synchronized (this) {
             heldToken = 0;

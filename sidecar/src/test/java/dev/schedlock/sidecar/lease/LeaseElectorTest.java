@@ -274,6 +274,33 @@ class LeaseElectorTest {
         assertThat(f.lastChange().state()).isEqualTo(LeaseState.DEGRADED);
     }
 
+    /**
+     * A standby that finds the store replaced waits one TTL of the holder it last saw before it
+     * acquires in the store now at the address: that holder's last permits may run until then, and
+     * the new store (or an old copy) does not know of them.
+     */
+    @Test
+    void shouldWaitTheLastHoldersTtlBeforeAcquiringInAReplacedStore() {
+        LeaseElector elector = f.elector(config().build());
+        long othersTtlMs = 90_000; // longer than this candidate's own ttl: the holder's counts
+        f.store.expectAcquire(Expired.class).thenReturn(heldBy(rowHeldBy(OTHER, 5, 1_000, othersTtlMs)));
+        elector.step();
+        f.clock.advanceNanos(RETRY);
+        f.store.expectAcquire(Expired.class).thenThrow(new StoreException(StoreException.Kind.STORE_REPLACED,
+                "sqlite:/data/lease.db: /data/lease.db is not the file this process had open"));
+        long replacedAt = f.clock.nanoTime();
+        elector.step();
+
+        assertThat(elector.step()).as("no store call until the old holder's ttl has passed")
+                .isEqualTo(othersTtlMs * 1_000_000L);
+        f.clock.set(replacedAt + othersTtlMs * 1_000_000L - 1);
+        assertThat(elector.step()).isEqualTo(1);
+        f.clock.set(replacedAt + othersTtlMs * 1_000_000L);
+        f.store.expectAcquire(Expired.class).thenReturn(acquired(SELF, 1));
+        elector.step();
+        assertThat(elector.snapshot().state()).isEqualTo(LeaseState.LEADER);
+    }
+
     @Test
     void shouldKeepLeadingThroughFailingRenewalsUntilExactlyTheDeadline() {
         LeaseElector elector = f.leading(7);
