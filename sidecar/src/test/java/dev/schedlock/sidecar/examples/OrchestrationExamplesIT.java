@@ -320,7 +320,7 @@ class OrchestrationExamplesIT {
             local = local.withEnv("SCHEDLOCK_CONTROL_ADDRESS", "127.0.0.1:0");
         }
         List<String> command = new ArrayList<>(local.command());
-        command.replaceAll(w -> w.equals("java") ? JAVA
+        command.replaceAll(w -> w.equals("/opt/schedlock/java/bin/java") ? JAVA
                 : w.equals("/opt/schedlock/schedlock-sidecar.jar") ? JAR.toAbsolutePath().toString() : w);
         ExampleProcess process = start(name, new ProcessSpec(command, local.env()));
         return new Sidecar(process, process.awaitMatch(CONTROL), process.awaitMatch(STATUS));
