@@ -58,14 +58,36 @@ public final class Podman {
 
     /** podman from PATH; fails with the install command when it is missing. */
     public static Podman onPath() {
-        Path found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "podman")).filter(Files::isExecutable).findFirst()
-                .orElseGet(() -> fail("podman not found on PATH: run `.ci/install-tools` (it runs"
-                        + " `apt-get install -y --no-install-recommends podman runc catatonit debootstrap`)"));
+        Path found = tool("podman", "podman runc catatonit debootstrap");
         if (!Files.isReadable(CONF)) {
             fail("podman settings " + CONF.toAbsolutePath() + " not found (schedlock.containers.conf)");
         }
         return new Podman(found);
+    }
+
+    /** A program from PATH; fails with the command that installs its Debian package when it is missing. */
+    public static Path tool(String program, String packages) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst()
+                .orElseGet(() -> fail(program + " not found on PATH: run `.ci/install-tools` (it runs"
+                        + " `apt-get install -y --no-install-recommends " + packages + "`)"));
+    }
+
+    /**
+     * A base image that {@code .ci/local-bases} makes from Debian packages ("PYTHON_IMAGE", ...):
+     * the script makes it if it is missing and prints its name.
+     */
+    public String localBase(String variable) throws IOException, InterruptedException {
+        Path script = CONF.toAbsolutePath().resolveSibling("local-bases");
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("CONTAINERS_CONF", CONF.toAbsolutePath().toString());
+        Process p = builder.start();
+        String out = read(p.getInputStream());
+        if (p.waitFor() != 0) {
+            fail(script + " failed (its error is above)");
+        }
+        return out.lines().filter(l -> l.startsWith(variable + "=")).map(l -> l.substring(variable.length() + 1))
+                .findFirst().orElseGet(() -> fail(script + " printed no " + variable + ": " + out));
     }
 
     /**
