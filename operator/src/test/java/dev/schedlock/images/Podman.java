@@ -2,20 +2,18 @@ package dev.schedlock.images;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
+import dev.schedlock.charts.Tools;
+import dev.schedlock.charts.Tools.Result;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The images built by podman from the repository's Dockerfiles (Maven profile {@code images}
@@ -29,24 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Podman {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final Path CONF = Path.of(System.getProperty("schedlock.containers.conf", "../.ci/containers.conf"));
-
-    /** What a finished podman command said. */
-    public record Result(List<String> command, int exit, String out, String err) {
-
-        public Result assertSuccess() {
-            if (exit != 0) {
-                fail(this.toString());
-            }
-            return this;
-        }
-
-        @Override
-        public String toString() {
-            return String.join(" ", command) + " exited " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
-    }
 
     private final Path podman;
     private final List<String> containers = new ArrayList<>();
@@ -67,10 +48,8 @@ public final class Podman {
 
     /** A program from PATH; fails with the command that installs its Debian package when it is missing. */
     public static Path tool(String program, String packages) {
-        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst()
-                .orElseGet(() -> fail(program + " not found on PATH: run `.ci/install-tools` (it runs"
-                        + " `apt-get install -y --no-install-recommends " + packages + "`)"));
+        return Tools.find(program, false, "run `.ci/install-tools` (it runs"
+                + " `apt-get install -y --no-install-recommends " + packages + "`)");
     }
 
     /**
@@ -108,17 +87,7 @@ public final class Podman {
         List<String> command = new ArrayList<>();
         command.add(podman.toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("CONTAINERS_CONF", CONF.toAbsolutePath().toString());
-        Process p = builder.start();
-        p.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", command) + " did not finish within " + TIMEOUT.toSeconds() + " s");
-        }
-        return new Result(command, p.exitValue(), out.join().strip(), err.join().strip());
+        return Tools.run(command, Map.of("CONTAINERS_CONF", CONF.toAbsolutePath().toString()), null);
     }
 
     /** {@code podman run --rm ARGS}: a one-shot container, to its end. */
@@ -147,12 +116,12 @@ public final class Podman {
 
     /** The host PID of the container's first process (the JVM: the ENTRYPOINT is exec form). */
     public long pid(String container) throws IOException, InterruptedException {
-        return Long.parseLong(run("inspect", "--format", "{{.State.Pid}}", container).assertSuccess().out());
+        return Long.parseLong(inspect(container, "{{.State.Pid}}"));
     }
 
     /** One field of {@code podman inspect}, as a Go template. */
     public String inspect(String object, String template) throws IOException, InterruptedException {
-        return run("inspect", "--format", template, object).assertSuccess().out();
+        return run("inspect", "--format", template, object).assertSuccess().out().strip();
     }
 
     public String logs(String container) throws IOException, InterruptedException {

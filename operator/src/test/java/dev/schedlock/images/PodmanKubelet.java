@@ -3,6 +3,7 @@ package dev.schedlock.images;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
+import dev.schedlock.charts.Tools;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
@@ -142,7 +143,7 @@ public final class PodmanKubelet implements AutoCloseable {
 
     /** Every line a container printed, with podman's RFC 3339 timestamp in front. */
     public List<String> logLines(String container) throws IOException, InterruptedException {
-        Podman.Result logs = podman.run("logs", "--timestamps", container);
+        Tools.Result logs = podman.run("logs", "--timestamps", container);
         List<String> lines = new ArrayList<>(logs.out().lines().toList());
         lines.addAll(logs.err().lines().toList());
         return lines;
@@ -306,7 +307,7 @@ public final class PodmanKubelet implements AutoCloseable {
 
     /** The pod's network namespace: that of its infra container. */
     private String netns(String pod) throws IOException, InterruptedException {
-        String infra = podman.run("pod", "inspect", "--format", "{{.InfraContainerID}}", pod).assertSuccess().out();
+        String infra = podman.run("pod", "inspect", "--format", "{{.InfraContainerID}}", pod).assertSuccess().out().strip();
         return "/proc/" + podman.pid(infra) + "/ns/net";
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedlock.charts.Tools;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -91,7 +92,7 @@ class SidecarImageIT {
 
     @Test
     void shouldMapItsClassDataArchive() throws Exception {
-        Podman.Result help = podman.once("--read-only", "--tmpfs", "/tmp:exec", "--network", "none",
+        Tools.Result help = podman.once("--read-only", "--tmpfs", "/tmp:exec", "--network", "none",
                 "-e", "JAVA_TOOL_OPTIONS=-Xlog:cds=info -Xlog:class+load=info", image, "--help");
         assertThat(help.exit()).as(help.toString()).isZero();
         assertThat(help.out()).as(help.toString())
@@ -102,7 +103,7 @@ class SidecarImageIT {
     @Test
     void shouldHaveNoShell() throws Exception {
         for (String shell : new String[] {"/bin/sh", "/bin/bash", "/busybox/sh"}) {
-            Podman.Result run = podman.once("--network", "none", "--entrypoint", shell, image, "-c", "true");
+            Tools.Result run = podman.once("--network", "none", "--entrypoint", shell, image, "-c", "true");
             assertThat(run.exit()).as(run.toString()).isNotZero();
             assertThat(run.err()).as(run.toString()).contains("no such file or directory");
         }
@@ -113,15 +114,15 @@ class SidecarImageIT {
         String volume = podman.volume("schedlock-cli");
         String[] ro = {"--read-only", "--tmpfs", "/tmp:exec", "--network", "none", "-v", volume + ":/var/lib/schedlock"};
 
-        Podman.Result help = podman.once(concat(ro, image, "--help"));
+        Tools.Result help = podman.once(concat(ro, image, "--help"));
         assertThat(help.exit()).as(help.toString()).isZero();
         assertThat(help.out()).contains("run", "status", "history", "migrate", "release");
 
-        Podman.Result migrate = podman.once(concat(ro, image, "migrate"));
+        Tools.Result migrate = podman.once(concat(ro, image, "migrate"));
         assertThat(migrate.exit()).as(migrate.toString()).isZero();
         assertThat(migrate.out()).contains("schema version 2 (was 0)");
 
-        Podman.Result never = podman.once(concat(ro, image, "status"));
+        Tools.Result never = podman.once(concat(ro, image, "status"));
         assertThat(never.exit()).as(never.toString()).isZero();
         assertThat(never.out()).contains("never acquired");
 
@@ -133,10 +134,10 @@ class SidecarImageIT {
                 .until(() -> get(control, "/v1/lease"), l -> l.path("leader").asBoolean());
         String holder = lease.path("holder").path("id").asText();
 
-        Podman.Result held = podman.once(concat(ro, image, "status"));
+        Tools.Result held = podman.once(concat(ro, image, "status"));
         assertThat(held.exit()).as(held.toString()).isZero();
         assertThat(held.out()).contains("held by " + holder, "fencing token 1");
-        Podman.Result history = podman.once(concat(ro, image, "history"));
+        Tools.Result history = podman.once(concat(ro, image, "history"));
         assertThat(history.exit()).as(history.toString()).isZero();
         assertThat(history.out()).containsPattern("acquired\\s+1\\s+" + holder);
     }

@@ -7,7 +7,6 @@ import dev.schedlock.images.Podman;
 import dev.schedlock.operator.TestResources;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,7 @@ class OperatorImageIT {
         podman = Podman.onPath();
         String image = podman.image("operator");
         k8s = MockCluster.withoutOperator("31");
-        int port = freePort();
+        int port = OperatorProcessIT.freePort();
         long startNanos = System.nanoTime();
         String operator = podman.start("schedlock-operator-image-" + port,
                 "--read-only", "--tmpfs", "/tmp", "--network", "host",
@@ -85,11 +84,5 @@ class OperatorImageIT {
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -48,7 +48,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * update). The main containers' job logs must show one runner at a time, with rising fencing
  * tokens. {@link PodmanKubelet} says what is and is not played as in Kubernetes.
  */
-class PodsOnPodmanIT {
+class ExamplePodsImageIT {
 
     private static final Path ROOT = Path.of(System.getProperty("schedlock.repo.root", "..")).toAbsolutePath().normalize();
     private static final Path EXAMPLES = ROOT.resolve("docs/examples");
