@@ -69,7 +69,8 @@ public final class PodmanKubelet implements AutoCloseable {
     private final Map<String, Path> configMaps;
     private final Map<String, Map<String, String>> secrets;
     private final List<Process> forwarders = new ArrayList<>();
-    private final List<RunningPod> pods = new ArrayList<>();
+    /** Every pod created, running or not, so that {@link #close} removes it even after a failed start. */
+    private final List<String> pods = new ArrayList<>();
 
     /**
      * @param images     image names as the spec gives them → the local images to run instead
@@ -98,6 +99,7 @@ public final class PodmanKubelet implements AutoCloseable {
         Path dir = Files.createDirectories(workDir.resolve("pods").resolve(name));
         Map<String, Path> volumes = volumes(name, spec, dir);
         podman.run("pod", "create", "--name", name, "--hostname", name, "--network", "none").assertSuccess();
+        pods.add(name);
         podman.run("pod", "start", name).assertSuccess();
         if (postgresForwarder) {
             forwardPostgres(name);
@@ -118,9 +120,7 @@ public final class PodmanKubelet implements AutoCloseable {
             mains.add(run(name, main, spec, volumes, downward));
         }
         long grace = Optional.ofNullable(spec.getTerminationGracePeriodSeconds()).orElse(30L);
-        RunningPod pod = new RunningPod(name, sidecars, mains, dir, grace);
-        pods.add(pod);
-        return pod;
+        return new RunningPod(name, sidecars, mains, dir, grace);
     }
 
     /** True once the container's readiness probe passes (e.g. a new pod of a rolling update). */
@@ -152,8 +152,8 @@ public final class PodmanKubelet implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         forwarders.forEach(Process::destroy);
-        for (RunningPod pod : pods) {
-            podman.run("pod", "rm", "-f", "-t", "5", pod.name());
+        for (String pod : pods) {
+            podman.run("pod", "rm", "-f", "-t", "5", pod);
         }
         pods.clear();
     }
