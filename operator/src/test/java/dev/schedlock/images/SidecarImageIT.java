@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.schedlock.charts.Tools;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +37,7 @@ class SidecarImageIT {
     private static final int IDLE_RENEWALS = Integer.getInteger("schedlock.footprint.renewals", 10);
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path ROOT = Path.of(System.getProperty("schedlock.repo.root", "..")).toAbsolutePath().normalize();
     private final HttpClient http = HttpClient.newHttpClient();
     private Podman podman;
     private String image;
@@ -140,6 +144,31 @@ class SidecarImageIT {
         Tools.Result history = podman.once(concat(ro, image, "history"));
         assertThat(history.exit()).as(history.toString()).isZero();
         assertThat(history.out()).containsPattern("acquired\\s+1\\s+" + holder);
+    }
+
+    @Test
+    void composeExampleHealthcheckShouldFailBeforeTheStoreExistsAndPassOnceASidecarLeads() throws Exception {
+        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(
+                ROOT.resolve("docs/examples/docker-compose/compose.yaml").toFile());
+        List<String> test = new ArrayList<>();
+        compose.path("x-sidecar").path("healthcheck").path("test").forEach(w -> test.add(w.asText()));
+        assertThat(test.get(0)).isEqualTo("CMD");
+        String volume = podman.volume("schedlock-health");
+        List<String> check = new ArrayList<>(List.of("--network", "none", "-v", volume + ":/var/lib/schedlock",
+                "--entrypoint", test.get(1), image));
+        check.addAll(test.subList(2, test.size()));
+
+        Tools.Result before = podman.once(check.toArray(String[]::new));
+        assertThat(before.exit()).as(before.toString()).isNotZero();
+
+        int control = freePort();
+        podman.start("schedlock-health-" + control, "--network", "host", "-v", volume + ":/var/lib/schedlock",
+                "-e", "SCHEDLOCK_CONTROL_ADDRESS=127.0.0.1:" + control, "-e", "SCHEDLOCK_STATUS_ADDRESS=127.0.0.1:"
+                + freePort(), image, "run", "--lock-name=example-reports");
+        await("the container leads").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> get(control, "/v1/lease"), l -> l.path("leader").asBoolean());
+        Tools.Result after = podman.once(check.toArray(String[]::new));
+        assertThat(after.exit()).as(after.toString()).isZero();
     }
 
     /** A metric of the status server, summed over its labels. */
