@@ -70,6 +70,8 @@ class ExamplePodsImageIT {
     private PodmanKubelet kubelet;
     private String schema;
     private final List<PodmanKubelet.RunningPod> everyPod = new ArrayList<>();
+    /** Pods are named as a ReplicaSet's: the Deployment's name, a hash, then a, b, c, ... here. */
+    private String podNamePrefix;
 
     @AfterEach
     void stop() throws Exception {
@@ -100,13 +102,11 @@ class ExamplePodsImageIT {
         kubelet = new PodmanKubelet(podman, dir, Map.of("python:3.12-slim", podman.localBase("PYTHON_IMAGE")),
                 Map.of("scheduler-example", EXAMPLES.resolve("clients/python")),
                 Map.of("billing-db", Map.of("password", "unused-the-server-trusts-loopback")));
-        String base = sd.getMetadata().getName() + "-" + UUID.randomUUID().toString().substring(0, 5);
-        int[] next = {0};
-        java.util.function.Supplier<String> podName = () -> base + "-" + (char) ('a' + next[0]++);
+        podNamePrefix = sd.getMetadata().getName() + "-" + UUID.randomUUID().toString().substring(0, 5) + "-";
 
         List<PodmanKubelet.RunningPod> running = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            running.add(start(podName.get(), spec, postgres));
+            running.add(startPod(spec, postgres));
         }
         long token = awaitJob(r -> true).token();
 
@@ -135,12 +135,12 @@ class ExamplePodsImageIT {
         assertThat(Duration.between(stopAsked, afterStop.at())).as("handoff after a graceful stop").isLessThan(TTL);
         assertStoppedInNativeSidecarOrder(leader);
         running.remove(leader);
-        running.add(start(podName.get(), spec, postgres));
+        running.add(startPod(spec, postgres));
         token = afterStop.token();
 
         // 3. Rolling update, one pod at a time: the new pod first, ready, then the old one stops.
         for (PodmanKubelet.RunningPod old : List.copyOf(running)) {
-            PodmanKubelet.RunningPod fresh = start(podName.get(), spec, postgres);
+            PodmanKubelet.RunningPod fresh = startPod(spec, postgres);
             await(fresh.name() + " ready").atMost(Duration.ofSeconds(60)).until(() -> kubelet.ready(fresh, sidecar));
             kubelet.stop(old);
             assertStoppedInNativeSidecarOrder(old);
@@ -197,7 +197,8 @@ class ExamplePodsImageIT {
         return sd;
     }
 
-    private PodmanKubelet.RunningPod start(String name, PodSpec spec, boolean postgres) throws Exception {
+    private PodmanKubelet.RunningPod startPod(PodSpec spec, boolean postgres) throws Exception {
+        String name = podNamePrefix + (char) ('a' + everyPod.size());
         PodmanKubelet.RunningPod pod = kubelet.start(name, spec, postgres);
         everyPod.add(pod);
         return pod;
