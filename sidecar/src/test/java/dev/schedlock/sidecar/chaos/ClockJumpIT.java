@@ -2,13 +2,11 @@ package dev.schedlock.sidecar.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.schedlock.sidecar.process.PermitChecker;
 import dev.schedlock.sidecar.process.PermitChecker.Answer;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -54,7 +52,8 @@ class ClockJumpIT {
 
     @BeforeAll
     static void libfaketimeIsThere() {
-        assumeTrue(Files.isReadable(LIBFAKETIME), "needs libfaketime (apt-get install faketime)");
+        assertThat(LIBFAKETIME).as("libfaketime: run `apt-get install -y faketime` (.ci/install-tools does)")
+                .isReadable();
     }
 
     @AfterEach

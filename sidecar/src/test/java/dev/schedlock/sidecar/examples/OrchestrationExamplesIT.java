@@ -2,7 +2,6 @@ package dev.schedlock.sidecar.examples;
 
 import static dev.schedlock.sidecar.examples.ExampleFiles.EXAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,13 +74,14 @@ class OrchestrationExamplesIT {
                     .rewrite(composeMounts(composeDir, service));
             Sidecar sidecar = startSidecar(name, spec);
             sidecars.put(name, sidecar);
-            // The healthcheck as Compose runs it, against this sidecar's status port.
+            // The healthcheck as Compose runs it in this sidecar's container (the image's environment
+            // and volume); SidecarImageIT runs it in the real image.
             List<String> health = ExampleFiles.strings(service.path("healthcheck").path("test"));
             assertThat(health.get(0)).isEqualTo("CMD");
-            List<String> probe = health.subList(1, health.size()).stream()
-                    .map(s -> s.replace("127.0.0.1/8471", sidecar.status().replace(':', '/'))).toList();
+            ProcessSpec probe = onThisMachine(new ProcessSpec(health.subList(1, health.size()), image.env())
+                    .rewrite(composeMounts(composeDir, service)));
             await(name + " healthy").atMost(ExampleProcess.PATIENCE).pollInterval(Duration.ofMillis(500))
-                    .until(() -> ExampleProcess.run(name + "-health", dir, probe, Map.of()).exitCode() == 0);
+                    .until(() -> ExampleProcess.run(name + "-health", dir, probe.command(), probe.env()).exitCode() == 0);
         }
         assertThat(volumeOf(services.path("sidecar-1"))).as("one volume for both sidecars")
                 .isEqualTo(volumeOf(services.path("sidecar-2")));
@@ -174,7 +174,8 @@ class OrchestrationExamplesIT {
 
     @Test
     void systemdUnitsShouldPassSystemdAnalyzeVerify() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")), "systemd-analyze is not installed");
+        assertThat(Path.of("/usr/bin/systemd-analyze"))
+                .as("systemd-analyze: run `apt-get install -y systemd` (.ci/install-tools does)").isExecutable();
         Path units = Files.createDirectories(dir.resolve("units"));
         for (String unit : List.of("schedlock-sidecar@.service", "example-scheduler@.service")) {
             Files.copy(EXAMPLES.resolve("systemd").resolve(unit), units.resolve(unit));
@@ -319,11 +320,16 @@ class OrchestrationExamplesIT {
                 && local.command().stream().noneMatch(a -> a.startsWith("--control-address"))) {
             local = local.withEnv("SCHEDLOCK_CONTROL_ADDRESS", "127.0.0.1:0");
         }
-        List<String> command = new ArrayList<>(local.command());
-        command.replaceAll(w -> w.equals("java") ? JAVA
-                : w.equals("/opt/schedlock/schedlock-sidecar.jar") ? JAR.toAbsolutePath().toString() : w);
-        ExampleProcess process = start(name, new ProcessSpec(command, local.env()));
+        ExampleProcess process = start(name, onThisMachine(local));
         return new Sidecar(process, process.awaitMatch(CONTROL), process.awaitMatch(STATUS));
+    }
+
+    /** The image's Java and jar paths as this machine's: the test JVM's java and the built jar. */
+    private static ProcessSpec onThisMachine(ProcessSpec spec) {
+        List<String> command = new ArrayList<>(spec.command());
+        command.replaceAll(w -> w.equals("/opt/schedlock/java/bin/java") ? JAVA
+                : w.equals("/opt/schedlock/schedlock-sidecar.jar") ? JAR.toAbsolutePath().toString() : w);
+        return new ProcessSpec(command, spec.env());
     }
 
     private ExampleProcess start(String name, ProcessSpec spec) throws IOException {

@@ -20,7 +20,7 @@ class MetricsIT extends WithSidecars {
     @Test
     void shouldExposeMetricsThatPassPromtoolCheckMetrics() throws Exception {
         Path promtool = onPath("promtool").orElseGet(() -> fail("promtool is not on PATH: run"
-                + " `apt-get install -y prometheus` (Debian's package ships it; CI installs it)"));
+                + " `apt-get install -y prometheus` (Debian's package ships it; .ci/install-tools does)"));
         SidecarProcess sidecar = sidecars.start("pod-a");
         sidecars.awaitLeader(List.of(sidecar));
 
