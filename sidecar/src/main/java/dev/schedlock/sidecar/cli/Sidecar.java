@@ -52,6 +52,8 @@ import java.util.concurrent.TimeUnit;
 public final class Sidecar implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
+    /** Ends every /readyz reason about the store: the details are logged, never shown on the network. */
+    private static final String SEE_LOG = " (details in the sidecar log)";
 
     /** Where the parts listen and write; everything else comes through {@link LeaseConfig}. */
     public record Wiring(InetSocketAddress controlAddress, InetSocketAddress statusAddress, Path signalFile,
@@ -150,7 +152,7 @@ public final class Sidecar implements AutoCloseable {
                 LOG.log(Level.INFO, "store {0} at schema version {1}", store.describe(), store.schemaVersion());
                 return;
             } catch (StoreException e) {
-                notReadyReason = e.getMessage();
+                notReadyReason = publicReason(e.kind());
                 if (wiring.failFastOnStoreErrors() && !e.kind().isTransient()) {
                     throw e;
                 }
@@ -194,12 +196,31 @@ public final class Sidecar implements AutoCloseable {
         }
         LeaseSnapshot s = current.snapshot();
         return switch (s.state()) {
-            // The elector's reason for a failed acquire already starts with "store failing: ".
-            case DEGRADED -> new StatusServer.Readiness(false,
-                    s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
+            // The elector's reason names the store; it is in the log, /readyz only says where to look.
+            case DEGRADED -> new StatusServer.Readiness(false, "store failing" + SEE_LOG);
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
             default -> new StatusServer.Readiness(true, s.state().name().toLowerCase(java.util.Locale.ROOT));
         };
+    }
+
+    /**
+     * What {@code /readyz} says about a store error: its kind, without the store's URL, path or
+     * user (anyone who reaches the pod can read it); the message with those goes to the log.
+     */
+    static String publicReason(StoreException.Kind kind) {
+        String what = switch (kind) {
+            case UNAVAILABLE -> "store unreachable";
+            case TIMEOUT -> "store too slow (statement timeout)";
+            case CORRUPT -> "store file damaged or not a SQLite database";
+            case FOREIGN_DATABASE -> "store database belongs to another application";
+            case NEWER_SCHEMA -> "store schema is newer than this sidecar";
+            case READ_ONLY -> "store is read-only";
+            case CANNOT_OPEN -> "store cannot be opened (path, permissions, database or credentials)";
+            case UNSUPPORTED -> "store location not supported";
+            case NOT_MIGRATED -> "store schema not migrated";
+            default -> "store not usable";
+        };
+        return what + SEE_LOG;
     }
 
     /** Fields added to every log line: lock, holder, token. */
