@@ -115,7 +115,7 @@ class ClientExamplesIT {
 
         loop.sigterm();
         assertThat(loop.awaitExit()).as(loop.output()).isZero();
-        assertThat(loop.output()).contains("returned claim worker-sh");
+        assertThat(loop.output()).contains("returned claim worker-sh (HTTP 204)");
         assertClaimReturned("worker-sh");
     }
 
@@ -172,6 +172,32 @@ class ClientExamplesIT {
         assertThat(scheduler.output()).contains("returned claim " + client + " (HTTP 204)");
         assertClaimReturned(client);
         assertThat(jobRow(work).get(0)).as("runs").isGreaterThanOrEqualTo(2L);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"python", "java"})
+    void secondSchedulerWithTheSameClientNameShouldGetNoPermitWhileTheFirstHoldsTheClaim(String language,
+            @TempDir Path work) throws Exception {
+        String client = "worker-pid-1"; // as two containers whose processes both have pid 1 would name themselves
+        Map<String, String> env = jobEnv(work, url(claimsLeader));
+        env.put("SCHEDLOCK_PERMIT_MODE", "claims");
+        env.put("SCHEDLOCK_CLIENT", client);
+        ExampleProcess first = start(language + "-first", work, scheduler(language), env);
+        first.awaitLine("job report run 1 with fencing token");
+
+        ExampleProcess second = start(language + "-second", work, scheduler(language), env);
+        second.awaitLine("no permit: HANDLE_MISMATCH");
+        long jobs = first.lines().stream().filter(l -> l.startsWith("job report run")).count();
+        first.awaitLine("job report run " + (jobs + 1) + " with fencing token"); // the first keeps its claim
+        second.sigterm();
+        second.awaitExit();
+        first.sigterm();
+        first.awaitExit();
+
+        assertThat(second.output()).as("the second never ran a job").doesNotContain("job report run")
+                .doesNotContain("returned claim");
+        assertThat(first.output()).contains("returned claim " + client + " (HTTP 204)");
+        assertClaimReturned(client);
     }
 
     // ------------------------------------------------------------------ helpers
