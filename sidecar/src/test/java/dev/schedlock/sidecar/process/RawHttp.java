@@ -17,17 +17,17 @@ import java.util.Map;
  * {@code Host} header, no Host at all, a Content-Length that is not a number, or exactly the bytes
  * a browser or the kubelet sends. One request per connection ({@code Connection: close}).
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** A parsed answer; header names in lower case. */
-    record Answer(int status, Map<String, String> headers, String body) {
+    public record Answer(int status, Map<String, String> headers, String body) {
     }
 
     private RawHttp() {
     }
 
     /** Sends {@code request} (CRLF line ends, complete) to the host and port of {@code uri}; reads until close. */
-    static Answer send(URI uri, String request, Duration timeout) throws IOException {
+    public static Answer send(URI uri, String request, Duration timeout) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), (int) timeout.toMillis());
             socket.setSoTimeout((int) timeout.toMillis());
@@ -38,7 +38,7 @@ final class RawHttp {
     }
 
     /** A request with {@code headers} (one per line, no CRLF) and an optional body, closing the connection. */
-    static String request(String method, String path, String body, String... headers) {
+    public static String request(String method, String path, String body, String... headers) {
         StringBuilder text = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
         for (String header : headers) {
             text.append(header).append("\r\n");
