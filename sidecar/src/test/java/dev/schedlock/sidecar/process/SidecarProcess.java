@@ -282,7 +282,7 @@ public final class SidecarProcess implements AutoCloseable {
         return URI.create("http://" + controlAddress.join() + pathAndQuery);
     }
 
-    URI statusUri(String pathAndQuery) {
+    public URI statusUri(String pathAndQuery) {
         return URI.create("http://" + statusAddress.join() + pathAndQuery);
     }
 
