@@ -34,6 +34,7 @@ public final class SlowClientsBench {
             return probes.stream().filter(p -> !p.answered() || p.status() != 200).count();
         }
 
+        /** Latencies of the probes that were answered (some must have been). */
         Stats stats() {
             return Stats.of(probes.stream().filter(Probes.Result::answered).mapToLong(Probes.Result::nanos).toArray());
         }
@@ -53,9 +54,12 @@ public final class SlowClientsBench {
         System.out.println("| server, probe | slow connections | p50 | p95 | p99 | max | not answered 200 within 2 s |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         for (Run r : runs) {
-            Stats s = r.stats();
-            System.out.printf(Locale.ROOT, "| %s | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %d of %d |%n", r.server(),
-                    r.slow(), s.p50() / 1e6, s.p95() / 1e6, s.p99() / 1e6, s.max() / 1e6, r.failed(), r.probes().size());
+            String latencies = r.probes().stream().anyMatch(Probes.Result::answered)
+                    ? String.format(Locale.ROOT, "%.1f ms | %.1f ms | %.1f ms | %.1f ms", r.stats().p50() / 1e6,
+                            r.stats().p95() / 1e6, r.stats().p99() / 1e6, r.stats().max() / 1e6)
+                    : "- | - | - | -";
+            System.out.printf(Locale.ROOT, "| %s | %d | %s | %d of %d |%n", r.server(), r.slow(), latencies, r.failed(),
+                    r.probes().size());
         }
     }
 
