@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * while the permit lasts, and the job's write to the database it protects carries the fencing
  * token ({@code ... WHERE job = ? AND last_token <= ?}), so that a process that acts late cannot
  * overwrite the work of a newer leader. In permit mode "claims" it claims the pod's one permit for
- * this process and returns the claim on SIGTERM.
+ * this process and returns the claim on SIGTERM. Each grant carries a secret "handle": it is sent
+ * back to renew the claim (in the POST body) and to return it (header Schedlock-Claim-Handle), and
+ * nobody without it can renew or return the claim.
  *
  * <p>Run it with the JDK's single-file launcher and a JDBC driver for the protected database:
  * {@code java -cp sqlite-jdbc.jar Scheduler.java}. Environment variables and exit status are those
@@ -47,6 +49,9 @@ public final class Scheduler {
     /** A permit: the fencing token, and its end on this process's System.nanoTime() clock. */
     record Permit(long token, long deadlineNanos) {
     }
+
+    /** The handle of this process's last grant (claims mode), null before the first one. */
+    private static volatile String handle;
 
     private static final CountDownLatch STOP = new CountDownLatch(1);
     private static final CountDownLatch DONE = new CountDownLatch(1);
@@ -98,8 +103,8 @@ public final class Scheduler {
             say(e.getMessage());
             return EXIT_FENCED;
         } finally {
-            if (claims()) {
-                int status = call("DELETE", "/v1/claims/" + CLIENT, null).status();  // 204 returned, 404 held none
+            if (claims() && handle != null) {                  // without a handle there was never a grant
+                int status = call("DELETE", "/v1/claims/" + CLIENT, null, handle).status(); // 204 returned, 404 expired
                 say("returned claim " + CLIENT + " (HTTP " + status + ")");
             }
         }
@@ -111,10 +116,14 @@ public final class Scheduler {
     static Object askPermit() {
         long sent = System.nanoTime();                                // read the clock BEFORE sending
         Answer answer = claims()
-                ? call("POST", "/v1/claims", "{\"client\":\"" + CLIENT + "\"}")
-                : call("GET", "/v1/lease", null);
+                ? call("POST", "/v1/claims", "{\"client\":\"" + CLIENT + "\""
+                        + (handle == null ? "" : ",\"handle\":\"" + handle + "\"") + "}", null)
+                : call("GET", "/v1/lease", null, null);
         if (answer.status() == 0) {
             return "sidecar did not answer";
+        }
+        if (claims() && answer.status() == 200) {
+            handle = text(answer.body(), "handle");                 // the same on a renewal, new for a new claim
         }
         long valid = number(answer.body(), "validForMillis");
         if (answer.status() != 200 || valid <= 0) {
@@ -175,13 +184,16 @@ public final class Scheduler {
     record Answer(int status, String body) {
     }
 
-    /** Any failure to get an answer is status 0: no permit. */
-    static Answer call(String method, String path, String json) {
+    /** Any failure to get an answer is status 0: no permit. {@code claimHandle} goes into its header unless null. */
+    static Answer call(String method, String path, String json, String claimHandle) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(SIDECAR + path))
                 .timeout(Duration.ofSeconds(2))
                 .header("Content-Type", "application/json")
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(json));
+        if (claimHandle != null) {
+            request.header("Schedlock-Claim-Handle", claimHandle);
+        }
         try {
             HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body());

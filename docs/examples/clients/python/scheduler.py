@@ -9,7 +9,9 @@ the permit lasts, and the job's write to the database it protects carries the fe
 
 so that a process that acts late (paused, or its permit ran out mid-job) cannot overwrite the
 work of a newer leader. In permit mode "claims" it claims the pod's one permit for this process
-and returns the claim on SIGTERM, so that a handoff need not wait for it to expire.
+and returns the claim on SIGTERM, so that a handoff need not wait for it to expire. Each grant
+carries a secret "handle": it is sent back to renew the claim (in the POST body) and to return it
+(header Schedlock-Claim-Handle), and nobody without it can renew or return the claim.
 
 Environment:
   SCHEDLOCK_URL          the sidecar's control API (default http://127.0.0.1:8470)
@@ -47,17 +49,18 @@ MAX_JOBS = int(os.environ.get("MAX_JOBS", "0"))
 EXIT_FENCED = 3
 
 stopping = threading.Event()
+handle = None                                    # the handle of this process's last grant (claims mode)
 
 
 def say(message):
     print(message, flush=True)
 
 
-def call(method, path, body=None):
+def call(method, path, body=None, headers=None):
     """(HTTP status, JSON body or None). Any failure to get an answer is (0, None): no permit."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(SIDECAR + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=2) as answer:
             raw = answer.read()
@@ -71,9 +74,13 @@ def call(method, path, body=None):
 
 def ask_permit():
     """(fencing token, deadline on time.monotonic()) while this process may schedule, else (None, why)."""
+    global handle
     sent = time.monotonic()                      # read the clock BEFORE sending
     if MODE == "claims":
-        status, answer = call("POST", "/v1/claims", {"client": CLIENT})
+        claim = {"client": CLIENT} if handle is None else {"client": CLIENT, "handle": handle}
+        status, answer = call("POST", "/v1/claims", claim)
+        if status == 200:
+            handle = answer["handle"]            # the same on a renewal, a new one for a new claim
     else:
         status, answer = call("GET", "/v1/lease")
     if status == 0:
@@ -131,8 +138,9 @@ def main():
                     break
             stopping.wait(INTERVAL)              # returns at once on SIGTERM
     finally:
-        if MODE == "claims":
-            status, _ = call("DELETE", "/v1/claims/" + CLIENT)   # 204 returned, 404 held none
+        if MODE == "claims" and handle is not None:   # without a handle there was never a grant
+            status, _ = call("DELETE", "/v1/claims/" + CLIENT,   # 204 returned, 404 held none (expired)
+                             headers={"Schedlock-Claim-Handle": handle})
             say("returned claim %s (HTTP %d)" % (CLIENT, status))
         db.close()
     say("stopped after %d jobs" % jobs)

@@ -8,6 +8,10 @@
 #
 # The job gets the token in SCHEDLOCK_FENCING_TOKEN. Keep JOB_INTERVAL below the permit TTL
 # (10 s by default): re-claiming before the claim expires keeps it with this process.
+#
+# Each grant carries a secret "handle". The loop keeps it and sends it back to renew the claim
+# (field "handle" in the POST body) and to return it (header Schedlock-Claim-Handle on DELETE):
+# without it the sidecar lets nobody renew or return a held claim, not even under the same name.
 set -u
 
 url="${SCHEDLOCK_URL:-http://127.0.0.1:8470}"
@@ -20,13 +24,20 @@ if [ "$#" -eq 0 ]; then
 fi
 
 stopping=0
+handle=""
 trap 'stopping=1' TERM INT
 
 while [ "$stopping" -eq 0 ]; do
+    if [ -n "$handle" ]; then
+        body="{\"client\":\"$client\",\"handle\":\"$handle\"}"
+    else
+        body="{\"client\":\"$client\"}"
+    fi
     # 200 = granted (or kept); 409 = not leader, held by another client, or releasing.
     if answer=$(curl -fsS --max-time 2 -X POST -H 'Content-Type: application/json' \
-            -d "{\"client\":\"$client\"}" "$url/v1/claims" 2>/dev/null); then
+            -d "$body" "$url/v1/claims" 2>/dev/null); then
         token=$(printf '%s' "$answer" | sed -n 's/.*"fencingToken":\([0-9]*\).*/\1/p')
+        handle=$(printf '%s' "$answer" | sed -n 's/.*"handle":"\([A-Za-z0-9_-]*\)".*/\1/p')
         SCHEDLOCK_FENCING_TOKEN="$token" "$@" || echo "job exited $?" >&2
     fi
     # In the background, so that a signal ends the wait at once (the trap runs after it).
@@ -35,6 +46,9 @@ while [ "$stopping" -eq 0 ]; do
     kill $! 2>/dev/null
 done
 
-# 204: returned; 404: we held none (it had expired or was never granted). Either way it is free.
-curl -sS -o /dev/null --max-time 2 -X DELETE "$url/v1/claims/$client"
-echo "returned claim $client"
+# 204: returned; 404: we held none (it had expired). Without a handle there was never a grant.
+if [ -n "$handle" ]; then
+    status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 -X DELETE \
+        -H "Schedlock-Claim-Handle: $handle" "$url/v1/claims/$client")
+    echo "returned claim $client (HTTP $status)"
+fi

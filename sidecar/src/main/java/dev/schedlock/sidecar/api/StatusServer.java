@@ -9,24 +9,39 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Supplier;
 
 /**
  * The status server, on the pod IP: probes, metrics, and a read-only lease view for the operator.
- * It never grants a permit: {@code validForMillis} is always 0 here.
+ * It never grants a permit: {@code validForMillis} is always 0 here. Anyone who reaches the pod
+ * can read it, so it shows no connection details (store URL, path, user); and since the kubelet
+ * and Prometheus reach it by pod IP or service name, it accepts any Host header (it changes
+ * nothing, unlike the control API, see {@link LocalRequests}).
  */
 public final class StatusServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(StatusServer.class.getName());
 
-    /** Why the sidecar is or is not ready; {@code ready} false answers 503. */
+    /**
+     * Whether the sidecar is ready; {@code ready} false answers 503.
+     *
+     * @param reason why, shown on {@code /readyz} to anyone who reaches the pod: it must not contain
+     *               connection details (store URL or path, user, pod UID); those go to the log
+     */
     public record Readiness(boolean ready, String reason) {
     }
 
+    /**
+     * Most requests served at once. Probes and scrapes take milliseconds, but a client that sends
+     * its request slowly holds a thread until the JDK's request time limit ({@link HttpServers}):
+     * with room for 128 of them, the kubelet's probes still find a thread while 64 slow
+     * connections are open (docs/decisions/0003-jdk-http-server.md).
+     */
+    static final int MAX_THREADS = 128;
+
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ThreadPoolExecutor executor;
     private final ObjectMapper json;
     private final Supplier<Readiness> readiness;
     private final Supplier<String> metrics;
@@ -41,13 +56,7 @@ public final class StatusServer implements AutoCloseable {
         this.json = json;
         this.readiness = readiness;
         this.metrics = metrics;
-        // Probes and scrapes are short; four threads so that a slow client cannot starve the
-        // kubelet's probes (request reading is also bounded, see SidecarMain).
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "schedlock-status");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = HttpServers.requestThreads("schedlock-status", MAX_THREADS);
         this.server = HttpServers.create(address, 32);
         this.server.createContext("/", this::handle);
         this.server.setExecutor(executor);

@@ -53,6 +53,8 @@ import java.util.concurrent.TimeUnit;
 public final class Sidecar implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
+    /** Ends every /readyz reason about the store: the details are logged, never shown on the network. */
+    private static final String SEE_LOG = " (details in the sidecar log)";
 
     /**
      * Where the parts listen and write; everything else comes through {@link LeaseConfig}.
@@ -179,7 +181,7 @@ public final class Sidecar implements AutoCloseable {
                         store.schemaVersion(), store.storeId());
                 return;
             } catch (StoreException e) {
-                notReadyReason = e.getMessage();
+                notReadyReason = publicReason(e.kind());
                 if (wiring.failFastOnStoreErrors() && !e.kind().isTransient()) {
                     throw e;
                 }
@@ -223,9 +225,7 @@ public final class Sidecar implements AutoCloseable {
         }
         LeaseSnapshot s = current.snapshot();
         return switch (s.state()) {
-            // The elector's reason for a failed acquire already starts with "store failing: ".
-            case DEGRADED -> new StatusServer.Readiness(false,
-                    s.reason().startsWith("store failing: ") ? s.reason() : "store failing: " + s.reason());
+            case DEGRADED -> new StatusServer.Readiness(false, degradedReason(s.reason()));
             case STOPPED -> new StatusServer.Readiness(false, "stopped");
             default -> signalFileReadiness(s);
         };
@@ -242,6 +242,37 @@ public final class Sidecar implements AutoCloseable {
         java.util.Optional<String> failure = current == null ? java.util.Optional.empty() : current.failure();
         return failure.map(f -> new StatusServer.Readiness(false, state + ", but " + f))
                 .orElseGet(() -> new StatusServer.Readiness(true, state));
+    }
+
+    /**
+     * What {@code /readyz} says about a store error: its kind, without the store's URL, path or
+     * user (anyone who reaches the pod can read it); the message with those goes to the log.
+     */
+    static String publicReason(StoreException.Kind kind) {
+        String what = switch (kind) {
+            case UNAVAILABLE -> "store unreachable";
+            case TIMEOUT -> "store too slow (statement timeout)";
+            case CORRUPT -> "store file damaged or not a SQLite database";
+            case FOREIGN_DATABASE -> "store database belongs to another application";
+            case NEWER_SCHEMA -> "store schema is newer than this sidecar";
+            case READ_ONLY -> "store is read-only";
+            case CANNOT_OPEN -> "store cannot be opened (path, permissions, database or credentials)";
+            case UNSUPPORTED -> "store location not supported";
+            case NOT_MIGRATED -> "store schema not migrated";
+            default -> "store not usable";
+        };
+        return what + SEE_LOG;
+    }
+
+    /**
+     * What {@code /readyz} says of a DEGRADED elector: the elector's reason up to its first
+     * {@code ": "} ("store failing", "store replaced under the lease", "local deadline passed
+     * without a successful renewal"); what follows names the store (path, URL, user) and stays in
+     * the log, which has the whole reason.
+     */
+    static String degradedReason(String reason) {
+        int details = reason.indexOf(": ");
+        return (details < 0 ? reason : reason.substring(0, details)) + SEE_LOG;
     }
 
     /** Fields added to every log line: lock, holder, token. */

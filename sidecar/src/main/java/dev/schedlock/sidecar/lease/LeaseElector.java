@@ -95,6 +95,8 @@ public final class LeaseElector {
     private long podPermitsUntilNanos;
     private boolean podPermitIssued;
     private String claimClient;
+    /** The secret of the current claim; never logged or published (see {@link ClaimHandle}). */
+    private String claimHandle;
     private long claimUntilNanos;
     /**
      * For the idle step-down: when the app last got a pod permit or a claim, or when the current
@@ -455,10 +457,27 @@ public final class LeaseElector {
     }
 
     /**
-     * Grants the pod's one executor permit to {@code client} if nobody else holds an unexpired
-     * claim. The holder re-claims before expiry to keep it.
+     * A first claim, by a caller that holds no handle: {@code claim(client, null)}.
      */
-    public synchronized ClaimResult claim(String client) {
+    public ClaimResult claim(String client) {
+        return claim(client, null);
+    }
+
+    /**
+     * Grants the pod's one executor permit to {@code client} if no unexpired claim is held, or
+     * renews the caller's own claim. The holder re-claims before expiry, with the handle of its
+     * grant, to keep it.
+     *
+     * <p>While a claim is unexpired only the caller that presents its handle can renew it: a caller
+     * with another client name is refused with {@code HELD_BY_OTHER}, one with the same name but
+     * without that handle (a second process that picked the same name, or the holder restarted and
+     * lost its handle) with {@code HANDLE_MISMATCH}; either waits until the claim expires, at most
+     * the permit TTL. Once the claim has expired or was returned, anyone may claim, with or without
+     * a stale handle, and gets a new handle.
+     *
+     * @param handle the handle of the caller's last grant, or null when it has none
+     */
+    public synchronized ClaimResult claim(String client, String handle) {
         Objects.requireNonNull(client, "client");
         enforceDeadlineLocked();
         long now = clock.nanoTime();
@@ -468,31 +487,44 @@ public final class LeaseElector {
         if (state != LeaseState.LEADER) {
             return ClaimResult.denied("NOT_LEADER", null);
         }
-        if (claimClient != null && !claimClient.equals(client) && claimUntilNanos - now > 0) {
+        boolean held = claimClient != null && claimUntilNanos - now > 0;
+        if (held && !claimClient.equals(client)) {
             return ClaimResult.denied("HELD_BY_OTHER", claimClient);
+        }
+        if (held && !ClaimHandle.matches(claimHandle, handle)) {
+            return ClaimResult.denied("HANDLE_MISMATCH", claimClient);
         }
         long millis = Math.min(deadlineNanos - now, permitTtlNanos) / 1_000_000L;
         if (millis <= 0) {
             return ClaimResult.denied("NOT_LEADER", null);
         }
-        boolean changed = !client.equals(claimClient) || claimUntilNanos - now <= 0;
+        if (!held) {
+            claimHandle = ClaimHandle.next();
+        }
         claimClient = client;
         claimUntilNanos = now + millis * 1_000_000L;
         lastAppActivityNanos = now;
-        if (changed) {
+        if (!held) {
             publishLocked("claim granted to " + client);
         }
-        return ClaimResult.granted(new Permit(heldToken, millis, client));
+        return ClaimResult.granted(new Permit(heldToken, millis, client), claimHandle);
     }
 
-    /** Returns a claim; true if {@code client} held it (unexpired or not). */
-    public synchronized boolean returnClaim(String client) {
+    /**
+     * Returns a claim, expired or not, when {@code handle} is its handle. Without it an unexpired
+     * claim stays with its holder ({@link ClaimReturn#HANDLE_MISMATCH}), so that nobody can take
+     * the permit from a process that still uses it.
+     */
+    public synchronized ClaimReturn returnClaim(String client, String handle) {
         if (client == null || !client.equals(claimClient)) {
-            return false;
+            return ClaimReturn.NO_CLAIM;
+        }
+        if (!ClaimHandle.matches(claimHandle, handle)) {
+            return claimUntilNanos - clock.nanoTime() > 0 ? ClaimReturn.HANDLE_MISMATCH : ClaimReturn.NO_CLAIM;
         }
         clearClaim();
         publishLocked("claim returned by " + client);
-        return true;
+        return ClaimReturn.RETURNED;
     }
 
     /** The client holding an unexpired claim, if any. */
@@ -505,6 +537,7 @@ public final class LeaseElector {
 
     private void clearClaim() {
         claimClient = null;
+        claimHandle = null;
         claimUntilNanos = 0;
     }
 

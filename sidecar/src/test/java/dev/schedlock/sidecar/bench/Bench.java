@@ -19,7 +19,8 @@ public final class Bench {
                     + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]"
                     + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
                     + " | shedlock <sqlite|postgresql> [seconds] [threads]"
-                    + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]");
+                    + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]"
+                    + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -34,6 +35,7 @@ public final class Bench {
             case "k8s-election" -> K8sElectionBench.main(rest);
             case "shedlock" -> ShedLockBench.main(rest);
             case "churn" -> ChurnBench.main(rest);
+            case "slow-clients" -> SlowClientsBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,15 @@ class BenchmarksSmokeIT {
 
         assertHandedOver(out, "handoff 1: pod-(\\d+) \\(token (\\d+)\\) SIGTERM, claim returned after [0-9.]+ ms,"
                 + " exit 0 → pod-(\\d+) claim granted with token (\\d+)");
+    }
+
+    @Test
+    void slowClientsBenchmarkProbesBothServersWithAndWithoutSlowConnections() throws Exception {
+        List<SlowClientsBench.Run> runs = SlowClientsBench.run(List.of(0, 4), 4, Duration.ofMillis(50));
+
+        assertThat(runs).extracting(SlowClientsBench.Run::slow).containsExactly(0, 0, 4, 4);
+        assertThat(runs).allSatisfy(r -> assertThat(r.probes()).as(r.server()).hasSize(4)
+                .allSatisfy(p -> assertThat(p.status()).as(p.toString()).isEqualTo(200)));
     }
 
     @Test

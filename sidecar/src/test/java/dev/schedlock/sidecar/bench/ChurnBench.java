@@ -1,5 +1,8 @@
 package dev.schedlock.sidecar.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedlock.sidecar.process.Claimant;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Claim churn: several clients of one real sidecar in claims mode claim ({@code POST /v1/claims})
- * and return ({@code DELETE /v1/claims/NAME}) as fast as they can for a while, with event-stream
+ * and return ({@code DELETE /v1/claims/NAME} with the grant's handle) as fast as they can for a while, with event-stream
  * watchers woken by every change. Counts the requests, the answers, and the requests that failed
  * without an answer, with the JDK client's message.
  *
@@ -33,6 +36,7 @@ public final class ChurnBench {
 
     private static final String LOCK = "churn";
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ChurnBench() {
     }
@@ -110,26 +114,36 @@ public final class ChurnBench {
 
     private static void churn(SidecarProcess sidecar, String client, long end, boolean resend, Counts counts)
             throws InterruptedException {
-        String body = "{\"client\":\"" + client + "\"}";
         URI claims = sidecar.controlUri("/v1/claims");
         URI mine = sidecar.controlUri("/v1/claims/" + client);
         while (System.nanoTime() - end < 0) {
-            int claimed = send(HttpRequest.newBuilder(claims).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)), resend, counts, client + " POST");
-            if (claimed == 200) {
+            Answer claimed = send(Claimant.claimRequest(claims, client, null), resend, counts, client + " POST");
+            if (claimed.status() == 200) {
                 counts.granted().incrementAndGet();
-                int returned = send(HttpRequest.newBuilder(mine).DELETE(), resend, counts, client + " DELETE");
-                if (returned == -1) {
+                String handle = handleOf(claimed.body());
+                Answer returned = send(Claimant.returnRequest(mine, handle), resend, counts, client + " DELETE");
+                if (returned.status() == -1) {
                     // The answer was lost: return it again so that the next claim is not refused for ours.
-                    send(HttpRequest.newBuilder(mine).DELETE(), resend, counts, client + " DELETE again");
+                    send(Claimant.returnRequest(mine, handle), resend, counts, client + " DELETE again");
                 }
             }
         }
     }
 
-    /** Returns the status, or -1 when the request failed without an answer. */
-    private static int send(HttpRequest.Builder request, boolean resend, Counts counts,
-                            String what) throws InterruptedException {
+    private static String handleOf(String grant) {
+        try {
+            return JSON.readTree(grant).path("handle").asText();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a grant that is not JSON: " + grant, e);
+        }
+    }
+
+    /** A status and body; status -1 when the request failed without an answer. */
+    private record Answer(int status, String body) {
+    }
+
+    private static Answer send(HttpRequest.Builder request, boolean resend, Counts counts,
+                               String what) throws InterruptedException {
         counts.requests().incrementAndGet();
         try {
             if (resend) {
@@ -137,14 +151,14 @@ public final class ChurnBench {
                 if (reply.wasResent()) {
                     counts.resent().incrementAndGet();
                 }
-                return reply.status();
+                return new Answer(reply.status(), reply.body());
             }
             HttpResponse<String> response = BenchHttp.HTTP.send(request.timeout(REQUEST_TIMEOUT).build(),
                     HttpResponse.BodyHandlers.ofString());
-            return response.statusCode();
+            return new Answer(response.statusCode(), response.body());
         } catch (IOException e) {
             counts.fail(what + ": " + e);
-            return -1;
+            return new Answer(-1, "");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.schedlock.sidecar.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.sidecar.process.Claimant;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -13,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A well-behaved app in claims mode: watches its sidecar's events, claims ({@code POST /v1/claims})
- * as soon as the sidecar says it leads, renews the claim at half its validity, and returns it
- * ({@code DELETE /v1/claims/NAME}) at once when the sidecar says it is stepping down
+ * as soon as the sidecar says it leads, renews the claim at half its validity with the handle of
+ * its grant, and returns it ({@code DELETE /v1/claims/NAME} with that handle) at once when the sidecar says it is stepping down
  * ({@code state: RELEASING}) or no longer leads. Records every grant and every return with the
  * instants the answers arrived on this JVM's monotonic clock.
  */
@@ -26,7 +27,7 @@ final class ClaimClient implements AutoCloseable {
 
     private final SidecarProcess sidecar;
     private final String name;
-    private final String body;
+    private final Claimant claimant;
     private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
     private final EventStream stream;
     private final Thread actor;
@@ -39,7 +40,7 @@ final class ClaimClient implements AutoCloseable {
     ClaimClient(SidecarProcess sidecar, String name) {
         this.sidecar = sidecar;
         this.name = name;
-        this.body = "{\"client\":\"" + name + "\"}";
+        this.claimant = new Claimant(sidecar, name);
         URI base = sidecar.controlUri("/");
         this.stream = EventStream.open(base, name, (view, at) -> {
             connected = true;
@@ -66,11 +67,11 @@ final class ClaimClient implements AutoCloseable {
                 }
                 boolean leads = latest.path("leader").asBoolean();
                 if (holding && (!leads || latest.path("state").asText().equals("RELEASING"))) {
-                    SidecarProcess.Reply returned = sidecar.delete("/v1/claims/" + name);
+                    SidecarProcess.Reply returned = claimant.returnClaim();
                     holding = false;
                     returnedNanos = returned.receivedNanos();
                 } else if (leads && (!holding || System.nanoTime() - renewAtNanos > 0)) {
-                    SidecarProcess.Reply claim = sidecar.post("/v1/claims", body);
+                    SidecarProcess.Reply claim = claimant.claim();
                     if (claim.status() == 200) {
                         JsonNode grant = claim.json();
                         if (!holding) {

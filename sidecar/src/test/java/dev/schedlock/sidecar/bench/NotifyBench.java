@@ -9,6 +9,7 @@ import dev.schedlock.sidecar.lease.LeaseMetrics;
 import dev.schedlock.sidecar.lease.LeaseState;
 import dev.schedlock.sidecar.lease.MonotonicClock;
 import dev.schedlock.sidecar.lease.PermitMode;
+import dev.schedlock.sidecar.process.Claimant;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
@@ -130,11 +131,12 @@ public final class NotifyBench {
                     Thread.sleep(10); // benchmark polling until the elector leads
                 }
                 URI base = URI.create("http://127.0.0.1:" + control.address().getPort() + "/");
+                String[] handle = new String[1];
                 return measure(base, changes, longPolls, streams, i -> {
                     if (i % 2 == 0) {
-                        elector.claim(CLIENT);
+                        handle[0] = elector.claim(CLIENT).handle();
                     } else {
-                        elector.returnClaim(CLIENT);
+                        elector.returnClaim(CLIENT, handle[0]);
                     }
                     synchronized (published) {
                         return published[1];
@@ -158,11 +160,10 @@ public final class NotifyBench {
                 Thread.sleep(10); // benchmark polling until the sidecar leads
             }
             URI base = sidecar.controlUri("/");
+            Claimant claimant = new Claimant(sidecar, CLIENT);
             return measure(base, changes, longPolls, streams, i -> {
                 long sent = System.nanoTime();
-                SidecarProcess.Reply reply = i % 2 == 0
-                        ? sidecar.post("/v1/claims", "{\"client\":\"" + CLIENT + "\"}")
-                        : sidecar.delete("/v1/claims/" + CLIENT);
+                SidecarProcess.Reply reply = i % 2 == 0 ? claimant.claim() : claimant.returnClaim();
                 if (reply.status() != 200 && reply.status() != 204) {
                     throw new IllegalStateException("change " + i + " refused: " + reply.status() + " " + reply.body());
                 }

@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * number of sidecars and the faults to leave out (comma-separated, e.g. {@code DB_RESTART}, or
  * {@code -} for none); an argument {@code ttl=1s} anywhere sets the sidecars' TTL (default 2 s),
  * from which their heartbeat, retry and permit TTL are scaled, and {@code permits=claims} runs the
- * sidecars in claims mode, each client claiming and renewing with {@code POST /v1/claims}, and
- * {@code files=on} (SQLite) replaces and deletes the store file under the sidecars, every other fault.
+ * sidecars in claims mode, each client claiming and renewing (with the handle of its grant) with
+ * {@code POST /v1/claims}, and {@code files=on} (SQLite) replaces and deletes the store file under
+ * the sidecars, every other fault.
  * Prints a Markdown summary for docs/benchmarks.md; exits with 1 if the contract did not hold.
  */
 public final class Chaos {

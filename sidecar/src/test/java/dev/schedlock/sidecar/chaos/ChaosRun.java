@@ -83,7 +83,10 @@ public final class ChaosRun {
             this(store, policy, maxDuration, targetTransitions, seed, sidecars, without, DEFAULT_TTL, false, false);
         }
 
-        /** The same run with the sidecars in claims mode: each client claims and renews with {@code POST /v1/claims}. */
+        /**
+         * The same run with the sidecars in claims mode: each client claims and renews (with the
+         * handle of its grant) with {@code POST /v1/claims}.
+         */
         public Settings withClaims() {
             return new Settings(store, policy, maxDuration, targetTransitions, seed, sidecars, without, ttl, true,
                     fileFaults);

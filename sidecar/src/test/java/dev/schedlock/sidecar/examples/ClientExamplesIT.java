@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.sidecar.process.Claimant;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -114,7 +115,7 @@ class ClientExamplesIT {
 
         loop.sigterm();
         assertThat(loop.awaitExit()).as(loop.output()).isZero();
-        assertThat(loop.output()).contains("returned claim worker-sh");
+        assertThat(loop.output()).contains("returned claim worker-sh (HTTP 204)");
         assertClaimReturned("worker-sh");
     }
 
@@ -173,24 +174,58 @@ class ClientExamplesIT {
         assertThat(jobRow(work).get(0)).as("runs").isGreaterThanOrEqualTo(2L);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"python", "java"})
+    void secondSchedulerWithTheSameClientNameShouldGetNoPermitWhileTheFirstHoldsTheClaim(String language,
+            @TempDir Path work) throws Exception {
+        String client = "worker-pid-1"; // as two containers whose processes both have pid 1 would name themselves
+        Map<String, String> env = jobEnv(work, url(claimsLeader));
+        env.put("SCHEDLOCK_PERMIT_MODE", "claims");
+        env.put("SCHEDLOCK_CLIENT", client);
+        ExampleProcess first = start(language + "-first", work, scheduler(language), env);
+        first.awaitLine("job report run 1 with fencing token");
+
+        ExampleProcess second = start(language + "-second", work, scheduler(language), env);
+        second.awaitLine("no permit: HANDLE_MISMATCH");
+        long jobs = first.lines().stream().filter(l -> l.startsWith("job report run")).count();
+        first.awaitLine("job report run " + (jobs + 1) + " with fencing token"); // the first keeps its claim
+        second.sigterm();
+        second.awaitExit();
+        first.sigterm();
+        first.awaitExit();
+
+        assertThat(second.output()).as("the second never ran a job").doesNotContain("job report run")
+                .doesNotContain("returned claim");
+        assertThat(first.output()).contains("returned claim " + client + " (HTTP 204)");
+        assertClaimReturned(client);
+    }
+
     // ------------------------------------------------------------------ helpers
 
-    /** While {@code client} holds the claim, another client is refused with its name. */
+    /**
+     * While {@code client} holds the claim, another client is refused with its name, and nobody can
+     * return it without the example's handle.
+     */
     private void assertHeldBy(String client) throws Exception {
-        SidecarProcess.Reply other = claimsLeader.post("/v1/claims", "{\"client\":\"someone-else\"}");
+        SidecarProcess.Reply other = new Claimant(claimsLeader, "someone-else").claim();
         assertThat(other.status()).as(other.body()).isEqualTo(409);
         assertThat(other.json().path("heldBy").asText()).isEqualTo(client);
+        SidecarProcess.Reply stolen = new Claimant(claimsLeader, client).returnClaim();
+        assertThat(stolen.status()).as("returned without the handle: " + stolen.body()).isEqualTo(409);
     }
 
     /**
-     * The example DELETEd its claim: a second DELETE finds none (204 would mean it was still there,
-     * expired or not), and another client gets the permit at once instead of after the permit TTL.
+     * The example DELETEd its claim: a DELETE without its handle finds none (409 would mean it was
+     * still held: it had been renewed a moment before the exit, so it cannot have expired yet), and
+     * another client gets the permit at once instead of after the permit TTL.
      */
     private void assertClaimReturned(String client) throws Exception {
-        assertThat(claimsLeader.delete("/v1/claims/" + client).status()).as("claim already returned").isEqualTo(404);
-        SidecarProcess.Reply next = claimsLeader.post("/v1/claims", "{\"client\":\"someone-else\"}");
-        assertThat(next.status()).as(next.body()).isEqualTo(200);
-        assertThat(claimsLeader.delete("/v1/claims/someone-else").status()).isEqualTo(204);
+        SidecarProcess.Reply again = new Claimant(claimsLeader, client).returnClaim();
+        assertThat(again.status()).as("claim already returned: " + again.body()).isEqualTo(404);
+        Claimant next = new Claimant(claimsLeader, "someone-else");
+        SidecarProcess.Reply granted = next.claim();
+        assertThat(granted.status()).as(granted.body()).isEqualTo(200);
+        assertThat(next.returnClaim().status()).isEqualTo(204);
     }
 
     private SidecarProcess start(String pod, String... args) throws IOException, InterruptedException {

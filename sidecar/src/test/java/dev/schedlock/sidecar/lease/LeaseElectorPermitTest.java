@@ -17,8 +17,11 @@ import dev.schedlock.sidecar.lease.ScriptedLeaseStore.Reply;
 import dev.schedlock.sidecar.store.TakeoverRule.Expired;
 import dev.schedlock.sidecar.store.TransitionKind;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -185,9 +188,10 @@ class LeaseElectorPermitTest {
     void shouldGrantTheClaimToOneClientAtATime() {
         LeaseElector elector = f.leading(CLAIMS, 7);
 
-        ClaimResult first = elector.claim("worker-a");
+        ClaimResult first = elector.claim("worker-a", null);
         assertThat(first.granted()).isTrue();
         assertThat(first.permit()).isEqualTo(new Permit(7, PERMIT_TTL_MS, "worker-a"));
+        String handle = first.handle();
 
         ClaimResult second = elector.claim("worker-b");
         assertThat(second.granted()).isFalse();
@@ -195,7 +199,9 @@ class LeaseElectorPermitTest {
         assertThat(second.heldBy()).isEqualTo("worker-a");
 
         f.clock.advance(Duration.ofSeconds(3));
-        assertThat(elector.claim("worker-a").permit().validForMillis()).as("re-claim extends").isEqualTo(PERMIT_TTL_MS);
+        ClaimResult renewed = elector.claim("worker-a", handle);
+        assertThat(renewed.permit().validForMillis()).as("re-claim extends").isEqualTo(PERMIT_TTL_MS);
+        assertThat(renewed.handle()).as("a renewal keeps the handle").isEqualTo(handle);
         long firstExpires = T0 + Duration.ofSeconds(13).toNanos();
         f.clock.set(firstExpires - 1);
         assertThat(elector.claim("worker-b").reason()).isEqualTo("HELD_BY_OTHER");
@@ -203,22 +209,135 @@ class LeaseElectorPermitTest {
 
         f.clock.set(firstExpires);
         assertThat(elector.claimHolder()).isEmpty();
-        assertThat(elector.claim("worker-b").granted()).isTrue();
+        ClaimResult next = elector.claim("worker-b");
+        assertThat(next.granted()).isTrue();
+        assertThat(next.handle()).as("a new claim, a new handle").isNotEqualTo(handle);
         assertThat(elector.claimHolder()).contains("worker-b");
-        assertThat(elector.claim("worker-a").heldBy()).isEqualTo("worker-b");
+        assertThat(elector.claim("worker-a", handle).heldBy()).as("worker-a's old handle is void").isEqualTo("worker-b");
     }
 
     @Test
     void shouldGrantTheClaimToTheNextClientAsSoonAsItIsReturned() {
         LeaseElector elector = f.leading(CLAIMS, 7);
-        elector.claim("worker-a");
+        String handle = elector.claim("worker-a").handle();
 
-        assertThat(elector.returnClaim("worker-b")).as("not the holder").isFalse();
-        assertThat(elector.returnClaim("worker-a")).isTrue();
+        assertThat(elector.returnClaim("worker-b", handle)).as("not the holder").isEqualTo(ClaimReturn.NO_CLAIM);
+        assertThat(elector.returnClaim("worker-a", handle)).isEqualTo(ClaimReturn.RETURNED);
 
         assertThat(elector.claimHolder()).isEmpty();
         assertThat(elector.claim("worker-b").granted()).isTrue();
-        assertThat(elector.returnClaim("worker-a")).isFalse();
+        assertThat(elector.returnClaim("worker-a", handle)).isEqualTo(ClaimReturn.NO_CLAIM);
+    }
+
+    // ------------------------------------------------------------------- claim handles
+
+    @Test
+    void shouldGiveEachClaimAnUnpredictableUrlSafeHandleOf128Bits() {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        Set<String> handles = new HashSet<>();
+        for (int i = 0; i < 1_000; i++) {
+            String handle = elector.claim("worker-" + i).handle();
+            assertThat(handle).matches("[A-Za-z0-9_-]{22}");
+            assertThat(Base64.getUrlDecoder().decode(handle)).hasSize(16);
+            handles.add(handle);
+            assertThat(elector.returnClaim("worker-" + i, handle)).isEqualTo(ClaimReturn.RETURNED);
+        }
+        assertThat(handles).as("no handle repeats").hasSize(1_000);
+    }
+
+    /**
+     * The claim is held by worker-a; another caller presents {@code handle}, or the holder's own
+     * handle when {@code handle} is null and {@code holdersHandle} is set.
+     */
+    record ClaimCase(String name, String client, String handle, boolean holdersHandle, String reason) {
+
+        String presented(String holders) {
+            return holdersHandle ? holders : handle;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<ClaimCase> callersWithoutTheHandle() {
+        return Stream.of(
+                new ClaimCase("the same name without a handle (a second process, or the holder restarted)",
+                        "worker-a", null, false, "HANDLE_MISMATCH"),
+                new ClaimCase("the same name with a wrong handle", "worker-a", "AAAAAAAAAAAAAAAAAAAAAA", false,
+                        "HANDLE_MISMATCH"),
+                new ClaimCase("the same name with an empty handle", "worker-a", "", false, "HANDLE_MISMATCH"),
+                new ClaimCase("another name with the holder's handle", "worker-b", null, true, "HELD_BY_OTHER"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("callersWithoutTheHandle")
+    void shouldNotGrantAHeldClaimToACallerWithoutItsHandle(ClaimCase c) {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        String handle = elector.claim("worker-a").handle();
+        long version = elector.snapshot().version();
+
+        ClaimResult refused = elector.claim(c.client(), c.presented(handle));
+
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.reason()).isEqualTo(c.reason());
+        assertThat(refused.heldBy()).isEqualTo("worker-a");
+        assertThat(refused.handle()).isNull();
+        assertThat(refused.permit()).isNull();
+        assertThat(elector.snapshot().version()).as("nothing changed").isEqualTo(version);
+        ClaimResult kept = elector.claim("worker-a", handle);
+        assertThat(kept.granted()).as("the holder keeps its claim").isTrue();
+        assertThat(kept.handle()).isEqualTo(handle);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("callersWithoutTheHandle")
+    void shouldNotLetACallerWithoutTheHandleReturnAHeldClaim(ClaimCase c) {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        String handle = elector.claim("worker-a").handle();
+        ClaimReturn refused = elector.returnClaim(c.client(), c.presented(handle));
+
+        assertThat(refused).isEqualTo(c.client().equals("worker-a") ? ClaimReturn.HANDLE_MISMATCH : ClaimReturn.NO_CLAIM);
+        assertThat(elector.claimHolder()).as("the holder keeps its claim").contains("worker-a");
+        assertThat(elector.claim("worker-b").reason()).isEqualTo("HELD_BY_OTHER");
+        elector.beginRelease("step-down requested");
+        assertThat(elector.drainRemainingNanos()).as("the drain still waits for the holder's claim")
+                .isEqualTo(PERMIT_TTL_MS * MS);
+    }
+
+    @Test
+    void shouldLetAnyoneClaimOnceTheClaimExpiredEvenWithAStaleHandle() {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        String old = elector.claim("worker-a").handle();
+        f.clock.advance(Duration.ofMillis(PERMIT_TTL_MS));
+
+        assertThat(elector.returnClaim("worker-a", "AAAAAAAAAAAAAAAAAAAAAA")).as("expired: nothing to return")
+                .isEqualTo(ClaimReturn.NO_CLAIM);
+        ClaimResult restarted = elector.claim("worker-a", null);
+        assertThat(restarted.granted()).as("a restarted holder without its handle, once the claim expired").isTrue();
+        assertThat(restarted.handle()).isNotEqualTo(old);
+        assertThat(elector.claim("worker-a", old).reason()).as("the old handle is void").isEqualTo("HANDLE_MISMATCH");
+    }
+
+    @Test
+    void shouldReturnAnExpiredClaimToItsHolder() {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        String handle = elector.claim("worker-a").handle();
+        f.clock.advance(Duration.ofMillis(PERMIT_TTL_MS));
+
+        assertThat(elector.returnClaim("worker-a", handle)).isEqualTo(ClaimReturn.RETURNED);
+        assertThat(elector.returnClaim("worker-a", handle)).as("once").isEqualTo(ClaimReturn.NO_CLAIM);
+    }
+
+    @Test
+    void shouldNeverShowTheHandleInASnapshotOrAResultsText() {
+        LeaseElector elector = f.leading(CLAIMS, 7);
+        ClaimResult grant = elector.claim("worker-a");
+
+        assertThat(grant.toString()).doesNotContain(grant.handle()).contains("(secret)");
+        assertThat(elector.snapshot().toString()).doesNotContain(grant.handle());
+        assertThat(f.changes).allSatisfy(s -> assertThat(s.toString()).doesNotContain(grant.handle()));
     }
 
     @Test
@@ -227,11 +346,13 @@ class LeaseElectorPermitTest {
         long deadline = T0 + LOCAL_VALIDITY;
 
         f.clock.set(deadline - 3_500 * MS);
-        assertThat(elector.claim("worker-a").permit().validForMillis()).isEqualTo(3_500);
+        ClaimResult grant = elector.claim("worker-a");
+        assertThat(grant.permit().validForMillis()).isEqualTo(3_500);
         f.clock.set(deadline - MS / 2);
-        assertThat(elector.claim("worker-a").reason()).as("less than a millisecond left").isEqualTo("NOT_LEADER");
+        assertThat(elector.claim("worker-a", grant.handle()).reason()).as("less than a millisecond left")
+                .isEqualTo("NOT_LEADER");
         f.clock.set(deadline);
-        assertThat(elector.claim("worker-a").reason()).isEqualTo("NOT_LEADER");
+        assertThat(elector.claim("worker-a", grant.handle()).reason()).isEqualTo("NOT_LEADER");
     }
 
     @Test
@@ -249,12 +370,12 @@ class LeaseElectorPermitTest {
         LeaseElector elector = f.leading(CLAIMS, 7);
         long version = elector.snapshot().version();
 
-        elector.claim("worker-a");
+        String handle = elector.claim("worker-a").handle();
         assertThat(f.lastChange().activeClaims()).isEqualTo(1);
         assertThat(f.lastChange().version()).isEqualTo(version + 1);
-        elector.claim("worker-a");
+        elector.claim("worker-a", handle);
         assertThat(elector.snapshot().version()).isEqualTo(version + 1);
-        elector.returnClaim("worker-a");
+        elector.returnClaim("worker-a", handle);
         assertThat(f.lastChange().activeClaims()).isZero();
         assertThat(f.lastChange().version()).isEqualTo(version + 2);
     }
@@ -301,15 +422,17 @@ class LeaseElectorPermitTest {
     @ParameterizedTest
     @EnumSource(EarlierHoldingEnd.class)
     void shouldNotGrantASecondClaimWhileAClaimOfAnEarlierHoldingIsValid(EarlierHoldingEnd end) {
-        LeaseElector elector = leadAgainAfterIssuing(CLAIMS, end,
-                e -> assertThat(e.claim("worker-a").granted()).isTrue());
+        String[] handle = new String[1];
+        LeaseElector elector = leadAgainAfterIssuing(CLAIMS, end, e -> handle[0] = e.claim("worker-a").handle());
 
         ClaimResult other = elector.claim("worker-b");
 
         assertThat(other.granted()).as("worker-a still holds a valid claim").isFalse();
         assertThat(other.heldBy()).isEqualTo("worker-a");
-        assertThat(elector.claim("worker-a").permit().fencingToken()).as("the holder re-claims with the new token")
-                .isEqualTo(8);
+        assertThat(elector.claim("worker-a").reason()).as("nor a caller of the same name without its handle")
+                .isEqualTo("HANDLE_MISMATCH");
+        assertThat(elector.claim("worker-a", handle[0]).permit().fencingToken())
+                .as("the holder re-claims with its handle and gets the new token").isEqualTo(8);
     }
 
     @ParameterizedTest
@@ -386,13 +509,15 @@ class LeaseElectorPermitTest {
     @Test
     void shouldDrainUntilTheClaimIsReturned() {
         LeaseElector elector = f.leading(CLAIMS, 7);
-        elector.claim("worker-a");
+        String handle = elector.claim("worker-a").handle();
         f.clock.advance(Duration.ofSeconds(2));
 
         elector.beginRelease("step-down requested");
 
         assertThat(elector.drainRemainingNanos()).isEqualTo(Duration.ofSeconds(8).toNanos());
-        elector.returnClaim("worker-a");
+        assertThat(elector.returnClaim("worker-a", null)).as("not without the handle").isEqualTo(ClaimReturn.HANDLE_MISMATCH);
+        assertThat(elector.drainRemainingNanos()).isEqualTo(Duration.ofSeconds(8).toNanos());
+        assertThat(elector.returnClaim("worker-a", handle)).isEqualTo(ClaimReturn.RETURNED);
         assertThat(elector.drainRemainingNanos()).isZero();
     }
 

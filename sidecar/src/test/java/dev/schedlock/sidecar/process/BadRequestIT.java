@@ -5,12 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,21 +33,44 @@ class BadRequestIT {
 
     private static final int MIB = 1 << 20;
 
-    /** One bad request and the answer it must get; {@code allow} is the expected Allow header of a 405. */
-    record BadRequest(String name, String method, String path, String body, boolean chunked, int status,
-                      String allow) {
+    /**
+     * One bad request and the answer it must get; {@code allow} is the expected Allow header of a
+     * 405. POSTs say {@code Content-Type: application/json} unless {@code headers} say otherwise
+     * (an empty value: no Content-Type).
+     */
+    record BadRequest(String name, String method, String path, String body, boolean chunked, Map<String, String> headers,
+                      int status, String allow) {
 
         static BadRequest of(String name, String method, String path, String body, int status) {
-            return new BadRequest(name, method, path, body, false, status, null);
+            return new BadRequest(name, method, path, body, false, Map.of(), status, null);
+        }
+
+        static BadRequest withHeader(String name, String method, String path, String header, String value,
+                                     String body, int status) {
+            return new BadRequest(name, method, path, body, false, Map.of(header, value), status, null);
         }
 
         static BadRequest wrongMethod(String method, String path, String allow) {
-            return new BadRequest(method + " " + path, method, path, null, false, 405, allow);
+            return new BadRequest(method + " " + path, method, path, null, false, Map.of(), 405, allow);
         }
 
         static BadRequest huge(String path, boolean chunked) {
             return new BadRequest("1 MiB " + (chunked ? "chunked " : "") + "body to " + path, "POST", path,
-                    "x".repeat(MIB), chunked, 413, null);
+                    "x".repeat(MIB), chunked, Map.of(), 413, null);
+        }
+
+        HttpRequest.Builder request(URI uri) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).method(method, publisher());
+            Map<String, String> all = new HashMap<>(headers);
+            if (method.equals("POST")) {
+                all.putIfAbsent("Content-Type", "application/json");
+            }
+            all.forEach((header, value) -> {
+                if (!value.isEmpty()) {
+                    request.header(header, value);
+                }
+            });
+            return request;
         }
 
         BodyPublisher publisher() {
@@ -99,7 +125,29 @@ class BadRequestIT {
                 BadRequest.of("non-ASCII client", "POST", "/v1/claims", "{\"client\":\"w\u00f6rker\"}", 400),
                 BadRequest.of("client of 129 characters", "POST", "/v1/claims",
                         "{\"client\":\"" + "w".repeat(129) + "\"}", 400),
+                BadRequest.of("JSON with trailing junk", "POST", "/v1/claims", "{\"client\":\"w\"} garbage", 400),
+                BadRequest.of("two JSON objects", "POST", "/v1/claims", "{\"client\":\"w\"}{\"client\":\"x\"}", 400),
+                BadRequest.of("numeric handle", "POST", "/v1/claims", "{\"client\":\"w\",\"handle\":42}", 400),
+                BadRequest.of("handle with a space", "POST", "/v1/claims", "{\"client\":\"w\",\"handle\":\"a b\"}", 400),
+                BadRequest.of("empty handle", "POST", "/v1/claims", "{\"client\":\"w\",\"handle\":\"\"}", 400),
+                BadRequest.withHeader("handle header with a space", "DELETE", "/v1/claims/worker-1",
+                        "Schedlock-Claim-Handle", "a b", null, 400),
+                BadRequest.of("claiming with a GET", "GET", "/v1/lease/allowed?client=worker-1", null, 400),
                 BadRequest.of("bad client on allowed", "GET", "/v1/lease/allowed?client=-w", null, 400),
+                BadRequest.withHeader("claim without a Content-Type", "POST", "/v1/claims", "Content-Type", "",
+                        "{\"client\":\"worker-1\"}", 415),
+                BadRequest.withHeader("claim as text/plain (a web page's simple POST)", "POST", "/v1/claims",
+                        "Content-Type", "text/plain", "{\"client\":\"worker-1\"}", 415),
+                BadRequest.withHeader("claim as text/plain naming JSON as a parameter", "POST", "/v1/claims",
+                        "Content-Type", "text/plain; application/json", "{\"client\":\"worker-1\"}", 415),
+                BadRequest.withHeader("release without a Content-Type", "POST", "/v1/lease/release", "Content-Type", "",
+                        null, 415),
+                BadRequest.withHeader("release as text/plain (a web page's simple POST)", "POST", "/v1/lease/release",
+                        "Content-Type", "text/plain", "{}", 415),
+                BadRequest.withHeader("release as a form", "POST", "/v1/lease/release", "Content-Type",
+                        "application/x-www-form-urlencoded", "a=b", 415),
+                BadRequest.withHeader("release as multipart", "POST", "/v1/lease/release", "Content-Type",
+                        "multipart/form-data; boundary=x", "--x--", 415),
                 BadRequest.of("bad client in the DELETE path", "DELETE", "/v1/claims/worker%201", null, 400),
                 BadRequest.of("DELETE without a client", "DELETE", "/v1/claims/", null, 400),
                 BadRequest.of("returning a claim nobody holds", "DELETE", "/v1/claims/worker-1", null, 404),
@@ -107,6 +155,9 @@ class BadRequestIT {
                 BadRequest.of("long-poll without wait", "GET", "/v1/lease?version=1", null, 400),
                 BadRequest.of("wait that is no duration", "GET", "/v1/lease?wait=soon&version=1", null, 400),
                 BadRequest.of("negative wait", "GET", "/v1/lease?wait=-5s&version=1", null, 400),
+                BadRequest.of("negative wait in ISO-8601", "GET", "/v1/lease?wait=PT-5S&version=1", null, 400),
+                BadRequest.of("zero wait", "GET", "/v1/lease?wait=0s&version=1", null, 400),
+                BadRequest.of("zero wait in ISO-8601", "GET", "/v1/lease?wait=PT0S&version=1", null, 400),
                 BadRequest.of("wait over the maximum", "GET", "/v1/lease?wait=61s&version=1", null, 400),
                 BadRequest.of("version that is no number", "GET", "/v1/lease?wait=1s&version=x", null, 400),
                 BadRequest.of("unknown path", "GET", "/v1/leases", null, 404),
@@ -131,8 +182,7 @@ class BadRequestIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badRequests")
     void shouldAnswerAJsonErrorAndLeaveTheLeaseAlone(BadRequest bad) throws Exception {
-        SidecarProcess.Reply reply = SidecarProcess.send(HttpRequest.newBuilder(sidecar.controlUri(bad.path()))
-                .method(bad.method(), bad.publisher()));
+        SidecarProcess.Reply reply = SidecarProcess.send(bad.request(sidecar.controlUri(bad.path())));
 
         assertThat(reply.status()).as(bad + ": " + reply.body()).isEqualTo(bad.status());
         assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/json");

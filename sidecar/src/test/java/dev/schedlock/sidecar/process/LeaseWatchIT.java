@@ -112,12 +112,13 @@ class LeaseWatchIT extends WithSidecars {
     /** Claims and returns until {@code endNanos}; returns how many claims it got, fails if the sidecar stops answering. */
     private static int churn(SidecarProcess sidecar, String client, long endNanos) {
         int granted = 0;
+        Claimant claimant = new Claimant(sidecar, client);
         try {
             while (System.nanoTime() - endNanos < 0) {
-                SidecarProcess.Reply claim = sidecar.post("/v1/claims", "{\"client\":\"" + client + "\"}");
+                SidecarProcess.Reply claim = claimant.claim();
                 if (claim.status() == 200) {
                     granted++;
-                    SidecarProcess.Reply returned = sidecar.delete("/v1/claims/" + client);
+                    SidecarProcess.Reply returned = claimant.returnClaim();
                     if (returned.wasResent() && returned.status() == 404) {
                         // the first DELETE returned the claim and its answer was lost (see SidecarProcess.send)
                         assertThat(returned.json().path("error").asText()).isEqualTo("NO_CLAIM");

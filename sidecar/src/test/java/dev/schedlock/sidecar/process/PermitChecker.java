@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -84,6 +85,8 @@ public final class PermitChecker implements AutoCloseable {
     private final boolean claims;
     private final List<Answer> answers = new ArrayList<>();
     private final Map<SidecarProcess, CompletableFuture<?>> inFlight = new HashMap<>();
+    /** Claims mode: the handle of each sidecar's last grant, sent with the next claim to renew it. */
+    private final Map<SidecarProcess, String> handles = new ConcurrentHashMap<>();
     private final List<String> badAnswers = new ArrayList<>();
     private final Thread loop;
     private final long startNanos = System.nanoTime();
@@ -113,7 +116,9 @@ public final class PermitChecker implements AutoCloseable {
     /**
      * Starts claiming at every one of {@code sidecars} (run with {@code --permit-mode claims}): each
      * sidecar's client sends {@code POST /v1/claims} as client {@value #CLAIM_CLIENT} in the same
-     * loop, which renews its claim while the sidecar leads. A grant (200) is a permit like any
+     * loop, with the handle of its last grant, which renews its claim while the sidecar leads (a
+     * grant whose answer was lost leaves it without the handle: it is refused until that claim
+     * expires, as a real client would be). A grant (200) is a permit like any
      * other; a denial (409) is counted, not kept, since it names no token.
      */
     public static PermitChecker claiming(List<SidecarProcess> sidecars) {
@@ -146,9 +151,8 @@ public final class PermitChecker implements AutoCloseable {
 
     private CompletableFuture<?> ask(SidecarProcess p) {
         HttpRequest request = claims
-                ? HttpRequest.newBuilder(p.controlUri("/v1/claims")).timeout(REQUEST_TIMEOUT)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"client\":\"" + CLAIM_CLIENT + "\"}")).build()
+                ? Claimant.claimRequest(p.controlUri("/v1/claims"), CLAIM_CLIENT, handles.get(p))
+                        .timeout(REQUEST_TIMEOUT).build()
                 : HttpRequest.newBuilder(p.controlUri("/v1/lease")).timeout(REQUEST_TIMEOUT).GET().build();
         long sent = System.nanoTime();
         return SidecarProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
@@ -196,6 +200,7 @@ public final class PermitChecker implements AutoCloseable {
                 deniedClaims++;
             }
         } else if (granted) {
+            handles.put(p, claim.path("handle").asText());
             add(new Answer(p.name(), sent, received, "LEADER", true, claim.path("fencingToken").asLong(),
                     claim.path("validForMillis").asLong()));
         } else {

@@ -138,8 +138,8 @@ class PostgresFaultIT {
         await("the other sidecar leads").atMost(LEADER_AGAIN_WITHIN)
                 .until(() -> checker.firstPermit(name -> !name.equals(leaderRole), locked).isPresent());
         await("the cut-off sidecar reports it").atMost(Duration.ofSeconds(30))
-                .until(() -> PostgresSidecars.readyz(leader).contains("not permitted to log in"));
-        assertThat(PostgresSidecars.readyz(leader)).startsWith("not ready");
+                .until(() -> PostgresSidecars.readyz(leader).startsWith("not ready: store failing"));
+        assertThat(PostgresSidecars.output(leader)).as("the details in its log").contains("not permitted to log in");
         LocalPostgres.execute("ALTER ROLE " + leaderRole + " LOGIN");
         await("the cut-off sidecar is a ready standby again").atMost(Duration.ofSeconds(30))
                 .until(() -> PostgresSidecars.readyz(leader).startsWith("ready"));
@@ -159,7 +159,8 @@ class PostgresFaultIT {
         startSidecars(3);
         for (SidecarProcess sidecar : sidecars) {
             await(sidecar + " reports the unreachable server").atMost(Duration.ofSeconds(60))
-                    .until(() -> PostgresSidecars.readyz(sidecar).contains("cannot reach the server"));
+                    .until(() -> PostgresSidecars.readyz(sidecar).startsWith("not ready: store unreachable")
+                            && PostgresSidecars.output(sidecar).contains("cannot reach the server"));
             assertThat(sidecar.statusGet("/healthz").status()).isEqualTo(200);
         }
         // A long outage, so that any back-off between attempts has grown; it ends right after a
@@ -180,7 +181,7 @@ class PostgresFaultIT {
 
         assertThat(checker.violations()).as(checker.summary()).isEmpty();
         assertThat(checker.permits()).extracting(Answer::fencingToken).containsOnly(1L);
-        assertReportedOutage(readiness, "cannot reach the server");
+        assertReportedOutage(readiness, "store unreachable");
     }
 
     // ------------------------------------------------------------------ helpers

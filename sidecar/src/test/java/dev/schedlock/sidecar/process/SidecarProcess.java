@@ -282,7 +282,7 @@ public final class SidecarProcess implements AutoCloseable {
         return URI.create("http://" + controlAddress.join() + pathAndQuery);
     }
 
-    URI statusUri(String pathAndQuery) {
+    public URI statusUri(String pathAndQuery) {
         return URI.create("http://" + statusAddress.join() + pathAndQuery);
     }
 
@@ -323,9 +323,10 @@ public final class SidecarProcess implements AutoCloseable {
      * "HTTP/1.1 header parser received no bytes" although the sidecar answered (JDK-8336655; a
      * packet capture and the measurements are in docs/benchmarks.md, "Claim churn"). The JDK itself resends
      * GET in that case and refuses to resend POST and DELETE. Every call of the control API may be
-     * sent twice (a claim is renewed, a second return answers 404 NO_CLAIM), so the helper resends
-     * them too, says so on stdout, and marks the reply: a test that asserts on a status must
-     * allow for the repeat. A sidecar that stops answering still fails: the repeat fails too.
+     * sent twice (a renewal with the claim's handle renews again, a second return answers 404
+     * NO_CLAIM; a first claim sent again is refused with HANDLE_MISMATCH, since the handle of the
+     * lost grant never arrived), so the helper resends them too, says so on stdout, and marks the
+     * reply: a test that asserts on a status must allow for the repeat. A sidecar that stops answering still fails: the repeat fails too.
      */
     public static Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
         try {
