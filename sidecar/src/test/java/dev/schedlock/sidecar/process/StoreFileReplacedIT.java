@@ -55,7 +55,7 @@ class StoreFileReplacedIT extends WithSidecars {
             // The kind of problem on the pod IP; the path only in the log.
             assertThat(notReady.body()).startsWith("not ready: store ").endsWith("(details in the sidecar log)\n")
                     .doesNotContain(file.toString());
-            assertThat(String.join("\n", old.stderrLines())).contains(file + " does not exist");
+            assertThat(String.join("\n", old.stderrLines())).contains(file + " was deleted");
             assertThat(revokedAfter).as("revoked at the next renewal, not at the local deadline")
                     .isLessThan(Sidecars.TTL);
 
