@@ -36,37 +36,34 @@ class SlowConnectionsIT extends WithSidecars {
     void shouldAnswerEveryProbeWhile64SlowConnectionsAreOpen() throws Exception {
         SidecarProcess sidecar = sidecars.start("pod-a");
         Sidecars.awaitLeading(sidecar);
-        URI status = sidecar.statusUri("");
 
-        List<Probes.Result> probes;
-        try (SlowClients slow = SlowClients.open(status, SLOW, BYTE_INTERVAL)) {
-            await("the slow connections are open").atMost(Sidecars.PATIENCE).until(() -> slow.open() == SLOW);
-            probes = Probes.run(status, List.of("/healthz", "/readyz"), PROBES, PROBE_INTERVAL, PROBE_TIMEOUT);
-            assertThat(slow.opened()).as("the server dropped slow connections and they came back").isGreaterThan(SLOW);
-        }
-
-        report("status server", probes);
-        assertThat(probes).as("every probe answered within %s", PROBE_TIMEOUT)
-                .allSatisfy(p -> assertThat(p.answered()).as(p.toString()).isTrue())
-                .allSatisfy(p -> assertThat(p.status()).as(p.toString()).isEqualTo(200));
+        assertAllAnswered("status server", probeWhileSlow(sidecar.statusUri(""), "/healthz", "/readyz"));
     }
 
     @Test
     void shouldGrantPermitsWhile64SlowConnectionsAreOpenOnTheControlApi() throws Exception {
         SidecarProcess sidecar = sidecars.start("pod-a");
         Sidecars.awaitLeading(sidecar);
-        URI control = sidecar.controlUri("");
 
-        List<Probes.Result> queries;
-        try (SlowClients slow = SlowClients.open(control, SLOW, BYTE_INTERVAL)) {
+        // 200 on /v1/lease/allowed is a permit.
+        assertAllAnswered("control API", probeWhileSlow(sidecar.controlUri(""), "/v1/lease/allowed"));
+    }
+
+    /** Probes {@code server} while {@value #SLOW} slow connections are open to it, across the server dropping them. */
+    private static List<Probes.Result> probeWhileSlow(URI server, String... paths) throws InterruptedException {
+        try (SlowClients slow = SlowClients.open(server, SLOW, BYTE_INTERVAL)) {
             await("the slow connections are open").atMost(Sidecars.PATIENCE).until(() -> slow.open() == SLOW);
-            queries = Probes.run(control, List.of("/v1/lease/allowed"), PROBES, PROBE_INTERVAL, PROBE_TIMEOUT);
+            List<Probes.Result> probes = Probes.run(server, List.of(paths), PROBES, PROBE_INTERVAL, PROBE_TIMEOUT);
+            assertThat(slow.opened()).as("the server dropped slow connections and they came back").isGreaterThan(SLOW);
+            return probes;
         }
+    }
 
-        report("control API", queries);
-        assertThat(queries).as("every permit query answered within %s", PROBE_TIMEOUT)
+    private static void assertAllAnswered(String server, List<Probes.Result> probes) {
+        report(server, probes);
+        assertThat(probes).as("every request answered within %s", PROBE_TIMEOUT)
                 .allSatisfy(p -> assertThat(p.answered()).as(p.toString()).isTrue())
-                .allSatisfy(p -> assertThat(p.status()).as("a permit: " + p).isEqualTo(200));
+                .allSatisfy(p -> assertThat(p.status()).as(p.toString()).isEqualTo(200));
     }
 
     @Test
