@@ -183,13 +183,13 @@ class CliCommandsIT extends WithSidecars {
 
         SidecarProcess.Finished history = cli("history");
         assertThat(history.exitCode()).as(history.toString()).isZero();
-        assertThat(history.stdout()).as("header and one transition").hasSize(2);
+        assertThat(history.stdout()).as("store id, header and one transition").hasSize(3);
         assertThat(history.out()).doesNotContain("\u001b", "\u0007", "\r")
                 .contains("evil\\n2026-01-01T00:00:00.000Z", "\\x1b[2J", "(ok)\\n2026", "\\x1b]0;title\\x07");
 
         SidecarProcess.Finished status = cli("status");
         assertThat(status.exitCode()).as(status.toString()).isZero();
-        assertThat(status.stdout()).as("lines of status").hasSize(5);
+        assertThat(status.stdout()).as("lines of status, the store id last").hasSize(6);
         assertThat(status.out()).doesNotContain("\u001b", "\r", "\u202e")
                 .contains("held by evil\\n2026", "pod pod\\u202eZ, host host\\rX");
         assertThat(json(cli("status", "--output", "json")).path("holderId").asText())
