@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>What the mock server is not (see operator/README.md): it runs no controllers (no ReplicaSets,
  * no pods, no Deployment status: tests play those parts), no garbage collector ({@link #collectGarbage}
- * plays it), no CEL or schema validation, no server-side apply.
+ * plays it), no CEL or schema validation, no server-side apply; and a patch it cannot apply
+ * would go unanswered ({@link UnprocessablePatches} answers 422 as the API server does).
  */
 final class MockCluster implements AutoCloseable {
 
@@ -83,8 +84,8 @@ final class MockCluster implements AutoCloseable {
 
     private MockCluster(String kubernetesMinor) throws IOException {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        server = new KubernetesMockServer(new Context(),
-                new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+                new UnprocessablePatches(new KubernetesMixedDispatcher(responses)), false);
         server.init();
         server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor(kubernetesMinor).build());
         client = server.createClient();
