@@ -8,10 +8,8 @@ import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.TakeoverRule;
 import dev.schedlock.sidecar.store.TransitionKind;
 import java.lang.System.Logger.Level;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -50,6 +48,10 @@ import java.util.function.DoubleSupplier;
  *       grant the lease to another process.</li>
  * </ol>
  *
+ * <p>This class is the state machine only: the permits it hands out are counted by a
+ * {@link PermitLedger} (pod permits, the claim, the drain), and its snapshots are numbered and
+ * sent to listeners by a {@link SnapshotPublisher}; both are guarded by this elector's lock.
+ *
  * <p>Thread-safety: {@link #step()} and {@link #releaseInStore()} must be called from one thread
  * (they use the store); every other method may be called from any thread.
  */
@@ -63,20 +65,18 @@ public final class LeaseElector {
     private final MonotonicClock clock;
     private final DoubleSupplier random;
     private final LeaseMetrics metrics;
-    private final List<Consumer<LeaseSnapshot>> changeListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<LeaseSnapshot>> renewalListeners = new CopyOnWriteArrayList<>();
 
     private final long ttlNanos;
     private final long localValidityNanos;
     private final long heartbeatNanos;
     private final long retryNanos;
-    private final long permitTtlNanos;
 
     // ---- guarded by "this"
+    private final PermitLedger permits;
+    private final SnapshotPublisher publisher;
     private LeaseState state = LeaseState.STANDBY;
     /** Bumped on every state change; a store answer for an older epoch is not applied. */
     private long epoch;
-    private long version = 1;
     /**
      * Token of the holding this process has in the store as far as it knows; 0 if none. Written
      * under "this", volatile so that {@link #heldToken()} can read it without the lock.
@@ -84,30 +84,15 @@ public final class LeaseElector {
     private volatile long heldToken;
     private long deadlineNanos;
     private long lastRenewalNanos;
-    private long lastSentNanos;
     private LockRow lastRow;
     /** The id of the store that {@link #heldToken} and {@link #lastRow} come from; null if unknown. */
     private String storeId;
     /** observed policy: the holding seen unchanged since {@link #observedSinceNanos}. */
     private LockRow observedRow;
     private long observedSinceNanos;
-    /** Latest expiry of any pod permit handed out for the current holding. */
-    private long podPermitsUntilNanos;
-    private boolean podPermitIssued;
-    private String claimClient;
-    /** The secret of the current claim; never logged or published (see {@link ClaimHandle}). */
-    private String claimHandle;
-    private long claimUntilNanos;
-    /**
-     * For the idle step-down: when the app last got a pod permit or a claim, or when the current
-     * holding began, whichever is later. The signal file's permit does not count (see
-     * {@link #queryForSignalFile()}).
-     */
-    private long lastAppActivityNanos;
     private long holdOffUntilNanos;
     private boolean holdOff;
     private String reason = "starting";
-    private LeaseSnapshot snapshot;
 
     public LeaseElector(LeaseConfig config, LeaseStore store, HolderIdentity self, MonotonicClock clock,
                         DoubleSupplier random, LeaseMetrics metrics) {
@@ -121,10 +106,10 @@ public final class LeaseElector {
         this.localValidityNanos = config.localValidity().toNanos();
         this.heartbeatNanos = config.heartbeatInterval().toNanos();
         this.retryNanos = config.retryInterval().toNanos();
-        this.permitTtlNanos = config.permitTtl().toNanos();
+        this.permits = new PermitLedger(config.permitTtl().toNanos());
         synchronized (this) {
             this.storeId = store.storeId();
-            this.snapshot = buildSnapshot();
+            this.publisher = new SnapshotPublisher(buildSnapshot());
         }
     }
 
@@ -144,19 +129,23 @@ public final class LeaseElector {
      * Called with every new snapshot whose version changed, in version order. Runs while the
      * elector's lock is held: it must return quickly and must not take any lock that another
      * thread may hold while it calls into the elector (that would deadlock). Hand real work to
-     * another thread.
+     * another thread. A listener that throws is logged; the others still run, and the elector
+     * goes on.
      */
     public void onChange(Consumer<LeaseSnapshot> listener) {
-        changeListeners.add(listener);
+        publisher.onChange(listener);
     }
 
-    /** Called after every successful renewal (same version, new validity); same rules as {@link #onChange}. */
+    /**
+     * Called after every successful renewal (same version, new validity); same rules as
+     * {@link #onChange}: under the elector's lock, in order, and a listener that throws is logged.
+     */
     public void onRenewal(Consumer<LeaseSnapshot> listener) {
-        renewalListeners.add(listener);
+        publisher.onRenewal(listener);
     }
 
     public synchronized LeaseSnapshot snapshot() {
-        return snapshot;
+        return publisher.current();
     }
 
     // =================================================================== driving
@@ -199,67 +188,76 @@ public final class LeaseElector {
         try {
             result = store.tryAcquire(config.lockName(), self, config.ttlMillis(), rule);
         } catch (StoreException e) {
-            metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ERROR);
-            if (e.kind() == StoreException.Kind.STORE_REPLACED) {
-                // Rare and important (a store deleted, replaced or recreated): said once per event,
-                // even while the state stays DEGRADED and no transition is logged.
-                LOG.log(Level.WARNING, "lock={0} holder={1}: the store was replaced: {2}", config.lockName(),
-                        self.id(), e.getMessage());
-            }
-            synchronized (this) {
-                if (e.kind() == StoreException.Kind.STORE_REPLACED) {
-                    holdOffAfterReplacedStore();
-                }
-                if (epoch == capturedEpoch && state != LeaseState.LEADER) {
-                    setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());
-                }
-            }
-            return retryDelay();
+            return onAcquireFailed(capturedEpoch, e);
         }
         long answeredAt = clock.nanoTime();
         String answeringStore = store.storeId();
         synchronized (this) {
-            lastSentNanos = sentAt;
             // The store id travels with the token and the row it answered: a new store's token 1 is
             // never shown under the old store's id.
             storeId = answeringStore;
-            if (result.acquired()) {
-                metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ACQUIRED);
-                metrics.transition(result.kind());
-                heldToken = result.fencingToken();
-                lastRow = result.row();
-                if (epoch != capturedEpoch || state == LeaseState.RELEASING || state == LeaseState.STOPPED) {
-                    // Shutting down meanwhile: keep the holding only to release it.
-                    return retryNanos;
-                }
-                deadlineNanos = sentAt + localValidityNanos;
-                lastRenewalNanos = answeredAt;
-                // Pod permits and the claim of an earlier holding are kept: they may still be valid
-                // (a step-down whose drain timed out, a refused renewal), and both the drain and the
-                // one-claim rule must count them. Expired ones count for nothing.
-                observedRow = null;
-                if (answeredAt - deadlineNanos >= 0) {
-                    // The statement took longer than the whole local validity: unusable.
-                    setState(LeaseState.STANDBY, "acquired token " + heldToken + " too late to use");
-                    return 0;
-                }
-                lastAppActivityNanos = answeredAt; // the app gets the whole idle time from here
-                setState(LeaseState.LEADER, (result.kind() == TransitionKind.TAKEN_OVER ? "took over " : "acquired ")
-                        + "with token " + heldToken);
-                return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
+            return result.acquired() ? onAcquired(capturedEpoch, result, sentAt, answeredAt)
+                    : onHeldByOther(capturedEpoch, result.row(), answeredAt);
+        }
+    }
+
+    private long onAcquireFailed(long capturedEpoch, StoreException e) {
+        metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ERROR);
+        boolean replaced = e.kind() == StoreException.Kind.STORE_REPLACED;
+        if (replaced) {
+            // Rare and important (a store deleted, replaced or recreated): said once per event,
+            // even while the state stays DEGRADED and no transition is logged.
+            LOG.log(Level.WARNING, "lock={0} holder={1}: the store was replaced: {2}", config.lockName(),
+                    self.id(), e.getMessage());
+        }
+        synchronized (this) {
+            if (replaced) {
+                holdOffAfterReplacedStore();
             }
-            metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.HELD_BY_OTHER);
-            LockRow row = result.row();
-            if (observedRow == null || !row.sameHoldingAs(observedRow)) {
-                observedRow = row;
-                observedSinceNanos = answeredAt;
-            }
-            lastRow = row;
             if (epoch == capturedEpoch && state != LeaseState.LEADER) {
-                setState(LeaseState.STANDBY, "held by " + row.holderId() + " (token " + row.fencingToken() + ")");
+                setState(LeaseState.DEGRADED, "store failing: " + e.getMessage());
             }
             return retryDelay();
         }
+    }
+
+    private long onAcquired(long capturedEpoch, AcquireResult result, long sentAt, long answeredAt) {
+        metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.ACQUIRED);
+        metrics.transition(result.kind());
+        heldToken = result.fencingToken();
+        lastRow = result.row();
+        if (epoch != capturedEpoch || state == LeaseState.RELEASING || state == LeaseState.STOPPED) {
+            // Shutting down meanwhile: keep the holding only to release it.
+            return retryNanos;
+        }
+        deadlineNanos = sentAt + localValidityNanos;
+        lastRenewalNanos = answeredAt;
+        // Pod permits and the claim of an earlier holding stay in the ledger: they may still be
+        // valid (a step-down whose drain timed out, a refused renewal), and both the drain and the
+        // one-claim rule must count them. Expired ones count for nothing.
+        observedRow = null;
+        if (answeredAt - deadlineNanos >= 0) {
+            // The statement took longer than the whole local validity: unusable.
+            setState(LeaseState.STANDBY, "acquired token " + heldToken + " too late to use");
+            return 0;
+        }
+        permits.holdingBegan(answeredAt);
+        setState(LeaseState.LEADER, (result.kind() == TransitionKind.TAKEN_OVER ? "took over " : "acquired ")
+                + "with token " + heldToken);
+        return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
+    }
+
+    private long onHeldByOther(long capturedEpoch, LockRow row, long answeredAt) {
+        metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.HELD_BY_OTHER);
+        if (observedRow == null || !row.sameHoldingAs(observedRow)) {
+            observedRow = row;
+            observedSinceNanos = answeredAt;
+        }
+        lastRow = row;
+        if (epoch == capturedEpoch && state != LeaseState.LEADER) {
+            setState(LeaseState.STANDBY, "held by " + row.holderId() + " (token " + row.fencingToken() + ")");
+        }
+        return retryDelay();
     }
 
     private synchronized TakeoverRule takeoverRule() {
@@ -280,62 +278,57 @@ public final class LeaseElector {
             renewed = store.renew(config.lockName(), self.id(), token, config.ttlMillis());
         } catch (StoreException e) {
             metrics.heartbeatFailure();
-            if (e.kind() == StoreException.Kind.STORE_REPLACED) {
-                return revokeForReplacedStore(capturedEpoch, token, e);
-            }
-            synchronized (this) {
-                if (epoch == capturedEpoch) {
-                    LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: renewal failed, lease valid for {3} ms more: {4}",
-                            config.lockName(), self.id(), token, Math.max(0, (deadlineNanos - clock.nanoTime()) / 1_000_000),
-                            e.getMessage());
-                    reason = "renewal failing: " + e.getMessage();
-                }
-                enforceDeadlineLocked();
-                long untilDeadline = deadlineNanos - clock.nanoTime();
-                return state == LeaseState.LEADER ? Math.max(0, Math.min(retryDelay(), untilDeadline)) : retryDelay();
-            }
+            return e.kind() == StoreException.Kind.STORE_REPLACED
+                    ? revokeForReplacedStore(capturedEpoch, token, e)
+                    : onRenewFailed(capturedEpoch, token, e);
         }
         long answeredAt = clock.nanoTime();
         metrics.heartbeat(answeredAt - sentAt, renewed);
-        LeaseSnapshot renewedSnapshot = null;
         synchronized (this) {
-            if (!renewed) {
-                heldToken = 0;
-                if (epoch == capturedEpoch) {
-                    metrics.transition(TransitionKind.LOST);
-                    setState(LeaseState.STANDBY, "renewal found the holding expired or taken (token " + token + ")");
-                }
-                return 0; // look at the row at once to learn who holds it
-            }
-            lastSentNanos = sentAt;
-            if (epoch != capturedEpoch || state != LeaseState.LEADER || answeredAt - deadlineNanos >= 0) {
-                // The answer came after our deadline (or after a revoke). The row is still ours in
-                // the store, but permits were void meanwhile: take it back with a new token.
-                if (state == LeaseState.LEADER) {
-                    metrics.transition(TransitionKind.LOST);
-                    setState(LeaseState.DEGRADED, "renewal answered after the local deadline");
-                }
-                return 0;
-            }
-            deadlineNanos = sentAt + localValidityNanos;
-            lastRenewalNanos = answeredAt;
-            reason = "renewed";
-            snapshot = buildSnapshot();
-            renewedSnapshot = snapshot;
+            return renewed ? onRenewed(capturedEpoch, sentAt, answeredAt) : onRenewRefused(capturedEpoch, token);
         }
-        for (Consumer<LeaseSnapshot> listener : renewalListeners) {
-            listener.accept(renewedSnapshot);
+    }
+
+    /** A renewal failed in the store: nothing is extended; permits end at the deadline at the latest. */
+    private synchronized long onRenewFailed(long capturedEpoch, long token, StoreException e) {
+        if (epoch == capturedEpoch) {
+            LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: renewal failed, lease valid for {3} ms more: {4}",
+                    config.lockName(), self.id(), token, Math.max(0, (deadlineNanos - clock.nanoTime()) / 1_000_000),
+                    e.getMessage());
+            reason = "renewal failing: " + e.getMessage();
         }
+        enforceDeadlineLocked();
+        long untilDeadline = deadlineNanos - clock.nanoTime();
+        return state == LeaseState.LEADER ? Math.max(0, Math.min(retryDelay(), untilDeadline)) : retryDelay();
+    }
+
+    /** The store found the holding expired or taken: it is lost. */
+    private long onRenewRefused(long capturedEpoch, long token) {
+        heldToken = 0;
+        if (epoch == capturedEpoch) {
+            metrics.transition(TransitionKind.LOST);
+            setState(LeaseState.STANDBY, "renewal found the holding expired or taken (token " + token + ")");
+        }
+        return 0; // look at the row at once to learn who holds it
+    }
+
+    private long onRenewed(long capturedEpoch, long sentAt, long answeredAt) {
+        if (epoch != capturedEpoch || state != LeaseState.LEADER || answeredAt - deadlineNanos >= 0) {
+            // The answer came after our deadline (or after a revoke). The row is still ours in
+            // the store, but permits were void meanwhile: take it back with a new token.
+            if (state == LeaseState.LEADER) {
+                metrics.transition(TransitionKind.LOST);
+                setState(LeaseState.DEGRADED, "renewal answered after the local deadline");
+            }
+            return 0;
+        }
+        deadlineNanos = sentAt + localValidityNanos;
+        lastRenewalNanos = answeredAt;
+        reason = "renewed";
+        publisher.renewed(buildSnapshot());
         return Math.max(0, sentAt + heartbeatNanos - clock.nanoTime());
     }
 
-    /**
-     * The store this process renewed in is not the one at the store's address any more: whatever
-     * the renewal did there does not count, and the store now at the address may grant the lease
-     * to another process at any moment, so every permit is void now rather than at the deadline.
-     * The holding is forgotten (there is nothing to release in the new store); the next step, at
-     * once, acquires in the store now at the address, if there is one.
-     */
     /**
      * A candidate found the store it watched replaced. Whoever held the lock there may still have
      * permits out: its last renewal that counted was sent before the replacement (a renewal counts
@@ -354,28 +347,31 @@ public final class LeaseElector {
         holdOff = true;
     }
 
-    private long revokeForReplacedStore(long capturedEpoch, long token, StoreException e) {
-        synchronized (this) {
-            heldToken = 0;
-            observedRow = null;
-            if (epoch == capturedEpoch && state == LeaseState.LEADER) {
-                LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: revoked at once, the store was replaced: {3}",
-                        config.lockName(), self.id(), token, e.getMessage());
-                metrics.transition(TransitionKind.LOST);
-                setState(LeaseState.DEGRADED, "store replaced under the lease: " + e.getMessage());
-            }
-            return 0;
+    /**
+     * The store this process renewed in is not the one at the store's address any more: whatever
+     * the renewal did there does not count, and the store now at the address may grant the lease
+     * to another process at any moment, so every permit is void now rather than at the deadline.
+     * The holding is forgotten (there is nothing to release in the new store); the next step, at
+     * once, acquires in the store now at the address, if there is one.
+     */
+    private synchronized long revokeForReplacedStore(long capturedEpoch, long token, StoreException e) {
+        heldToken = 0;
+        observedRow = null;
+        if (epoch == capturedEpoch && state == LeaseState.LEADER) {
+            LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: revoked at once, the store was replaced: {3}",
+                    config.lockName(), self.id(), token, e.getMessage());
+            metrics.transition(TransitionKind.LOST);
+            setState(LeaseState.DEGRADED, "store replaced under the lease: " + e.getMessage());
         }
+        return 0;
     }
 
     /**
      * Revokes leadership if the local deadline has passed. Called by a timer at the deadline, so
      * that watchers learn of it even while a renewal hangs; also called by every other method.
      */
-    public void enforceDeadline() {
-        synchronized (this) {
-            enforceDeadlineLocked();
-        }
+    public synchronized void enforceDeadline() {
+        enforceDeadlineLocked();
     }
 
     private void enforceDeadlineLocked() {
@@ -411,24 +407,10 @@ public final class LeaseElector {
     /** {@code byApp}: the permit goes to the app, not to the sidecar's own signal file. */
     private Permit podPermit(boolean byApp) {
         enforceDeadlineLocked();
-        long now = clock.nanoTime();
         if (config.permitMode() != PermitMode.POD || state != LeaseState.LEADER) {
             return new Permit(state == LeaseState.LEADER ? heldToken : 0, 0, null);
         }
-        long validFor = Math.min(deadlineNanos - now, permitTtlNanos);
-        long millis = validFor / 1_000_000L;
-        if (millis <= 0) {
-            return new Permit(heldToken, 0, null);
-        }
-        long until = now + millis * 1_000_000L;
-        if (!podPermitIssued || until - podPermitsUntilNanos > 0) {
-            podPermitsUntilNanos = until;
-        }
-        podPermitIssued = true;
-        if (byApp) {
-            lastAppActivityNanos = now;
-        }
-        return new Permit(heldToken, millis, null);
+        return permits.podPermit(heldToken, deadlineNanos, clock.nanoTime(), byApp);
     }
 
     /** A snapshot and, when asked for, a pod permit, taken atomically at {@code nowNanos}. */
@@ -441,8 +423,7 @@ public final class LeaseElector {
      */
     public synchronized Query query(boolean grantPodPermit) {
         Permit permit = grantPodPermit ? podPermit(true) : new Permit(0, 0, null);
-        long now = clock.nanoTime();
-        return new Query(snapshot, permit, now);
+        return new Query(publisher.current(), permit, clock.nanoTime());
     }
 
     /**
@@ -453,7 +434,7 @@ public final class LeaseElector {
      */
     public synchronized Query queryForSignalFile() {
         Permit permit = podPermit(false);
-        return new Query(snapshot, permit, clock.nanoTime());
+        return new Query(publisher.current(), permit, clock.nanoTime());
     }
 
     /**
@@ -480,34 +461,19 @@ public final class LeaseElector {
     public synchronized ClaimResult claim(String client, String handle) {
         Objects.requireNonNull(client, "client");
         enforceDeadlineLocked();
-        long now = clock.nanoTime();
         if (state == LeaseState.RELEASING) {
             return ClaimResult.denied("RELEASING", null);
         }
         if (state != LeaseState.LEADER) {
             return ClaimResult.denied("NOT_LEADER", null);
         }
-        boolean held = claimClient != null && claimUntilNanos - now > 0;
-        if (held && !claimClient.equals(client)) {
-            return ClaimResult.denied("HELD_BY_OTHER", claimClient);
-        }
-        if (held && !ClaimHandle.matches(claimHandle, handle)) {
-            return ClaimResult.denied("HANDLE_MISMATCH", claimClient);
-        }
-        long millis = Math.min(deadlineNanos - now, permitTtlNanos) / 1_000_000L;
-        if (millis <= 0) {
-            return ClaimResult.denied("NOT_LEADER", null);
-        }
-        if (!held) {
-            claimHandle = ClaimHandle.next();
-        }
-        claimClient = client;
-        claimUntilNanos = now + millis * 1_000_000L;
-        lastAppActivityNanos = now;
-        if (!held) {
+        long now = clock.nanoTime();
+        boolean newClaim = permits.claimHolder(now).isEmpty();
+        ClaimResult result = permits.claim(client, handle, heldToken, deadlineNanos, now);
+        if (result.granted() && newClaim) {
             publishLocked("claim granted to " + client);
         }
-        return ClaimResult.granted(new Permit(heldToken, millis, client), claimHandle);
+        return result;
     }
 
     /**
@@ -516,29 +482,16 @@ public final class LeaseElector {
      * the permit from a process that still uses it.
      */
     public synchronized ClaimReturn returnClaim(String client, String handle) {
-        if (client == null || !client.equals(claimClient)) {
-            return ClaimReturn.NO_CLAIM;
+        ClaimReturn answer = permits.returnClaim(client, handle, clock.nanoTime());
+        if (answer == ClaimReturn.RETURNED) {
+            publishLocked("claim returned by " + client);
         }
-        if (!ClaimHandle.matches(claimHandle, handle)) {
-            return claimUntilNanos - clock.nanoTime() > 0 ? ClaimReturn.HANDLE_MISMATCH : ClaimReturn.NO_CLAIM;
-        }
-        clearClaim();
-        publishLocked("claim returned by " + client);
-        return ClaimReturn.RETURNED;
+        return answer;
     }
 
     /** The client holding an unexpired claim, if any. */
     public synchronized Optional<String> claimHolder() {
-        if (claimClient != null && claimUntilNanos - clock.nanoTime() > 0) {
-            return Optional.of(claimClient);
-        }
-        return Optional.empty();
-    }
-
-    private void clearClaim() {
-        claimClient = null;
-        claimHandle = null;
-        claimUntilNanos = 0;
+        return permits.claimHolder(clock.nanoTime());
     }
 
     // =================================================================== idle step-down
@@ -551,7 +504,7 @@ public final class LeaseElector {
         if (!config.idleStepDownEnabled() || state != LeaseState.LEADER) {
             return Long.MAX_VALUE;
         }
-        return lastAppActivityNanos + config.idleStepDown().toNanos() - clock.nanoTime();
+        return permits.lastAppActivityNanos() + config.idleStepDown().toNanos() - clock.nanoTime();
     }
 
     /**
@@ -579,15 +532,13 @@ public final class LeaseElector {
      *
      * @return true if this process was leading (so there is something to drain and release)
      */
-    public boolean beginRelease(String why) {
-        synchronized (this) {
-            enforceDeadlineLocked();
-            boolean wasLeader = state == LeaseState.LEADER;
-            if (state != LeaseState.STOPPED) {
-                setState(LeaseState.RELEASING, why);
-            }
-            return wasLeader;
+    public synchronized boolean beginRelease(String why) {
+        enforceDeadlineLocked();
+        boolean wasLeader = state == LeaseState.LEADER;
+        if (state != LeaseState.STOPPED) {
+            setState(LeaseState.RELEASING, why);
         }
+        return wasLeader;
     }
 
     /**
@@ -595,15 +546,7 @@ public final class LeaseElector {
      * from; 0 when nothing is outstanding.
      */
     public synchronized long drainRemainingNanos() {
-        long now = clock.nanoTime();
-        long remaining = 0;
-        if (podPermitIssued) {
-            remaining = Math.max(remaining, podPermitsUntilNanos - now);
-        }
-        if (claimClient != null) {
-            remaining = Math.max(remaining, claimUntilNanos - now);
-        }
-        return Math.max(0, remaining);
+        return permits.drainRemainingNanos(clock.nanoTime());
     }
 
     /**
@@ -614,10 +557,7 @@ public final class LeaseElector {
      * @return true when a holding was released
      */
     public boolean releaseInStore() {
-        long token;
-        synchronized (this) {
-            token = heldToken;
-        }
+        long token = heldToken;
         if (token == 0) {
             return false;
         }
@@ -674,7 +614,6 @@ public final class LeaseElector {
         LeaseState previous = state;
         state = next;
         epoch++;
-        reason = why;
         if (previous != next || next == LeaseState.LEADER) {
             LOG.log(previous == next ? Level.DEBUG : Level.INFO, "lock={0} holder={1} token={2}: {3} -> {4}: {5}",
                     config.lockName(), self.id(), heldToken != 0 ? heldToken : tokenSeen(), previous, next, why);
@@ -688,40 +627,18 @@ public final class LeaseElector {
 
     private void publishLocked(String why) {
         reason = why;
-        LeaseSnapshot next = buildSnapshot();
-        LeaseSnapshot previous = snapshot;
-        boolean changed = previous == null
-                || previous.state() != next.state()
-                || previous.fencingToken() != next.fencingToken()
-                || !Objects.equals(previous.holderId(), next.holderId())
-                || !Objects.equals(previous.storeId(), next.storeId())
-                || previous.activeClaims() != next.activeClaims();
-        if (changed) {
-            version++;
-            next = buildSnapshot();
-        }
-        snapshot = next;
-        if (changed) {
-            LeaseSnapshot published = next;
-            // Listeners must not block; they run under the lock so that they see versions in order.
-            for (Consumer<LeaseSnapshot> listener : changeListeners) {
-                try {
-                    listener.accept(published);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "lease listener failed: {0}", e.toString());
-                }
-            }
-        }
+        publisher.publish(buildSnapshot());
     }
 
+    /** The current view; its version is set by the {@link SnapshotPublisher}. */
     private LeaseSnapshot buildSnapshot() {
         boolean leading = state == LeaseState.LEADER;
         long token = leading ? heldToken : tokenSeen();
         String holderId = leading ? self.id() : lastRow == null ? null : lastRow.holderId();
         String holderPod = leading ? self.pod() : lastRow == null ? null : lastRow.holderPod();
         String holderHost = leading ? self.host() : lastRow == null ? null : lastRow.holderHost();
-        int claims = claimClient != null && claimUntilNanos - clock.nanoTime() > 0 ? 1 : 0;
+        int claims = permits.activeClaims(clock.nanoTime());
         return new LeaseSnapshot(config.lockName(), state, token, storeId, deadlineNanos, holderId, holderPod,
-                holderHost, version, lastRenewalNanos, claims, reason);
+                holderHost, 0, lastRenewalNanos, claims, reason);
     }
 }

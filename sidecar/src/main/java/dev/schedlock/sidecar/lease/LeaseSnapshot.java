@@ -34,6 +34,12 @@ public record LeaseSnapshot(
         int activeClaims,
         String reason) {
 
+    /** This snapshot under another version number. */
+    LeaseSnapshot withVersion(long newVersion) {
+        return newVersion == version ? this : new LeaseSnapshot(lockName, state, fencingToken, storeId, validUntilNanos,
+                holderId, holderPod, holderHost, newVersion, lastRenewalNanos, activeClaims, reason);
+    }
+
     /** Leading with a locally valid lease at {@code nowNanos}. */
     public boolean isLeader(long nowNanos) {
         return state == LeaseState.LEADER && nowNanos - validUntilNanos < 0;

@@ -235,6 +235,27 @@ class LeaseElectorTest {
     }
 
     @Test
+    void shouldKeepTheRenewalAndTellTheOtherListenersWhenARenewalListenerThrows() {
+        LeaseElector elector = f.leading(7);
+        List<Boolean> underTheElectorsLock = new ArrayList<>();
+        elector.onRenewal(s -> {
+            throw new IllegalStateException("a listener's own bug");
+        });
+        elector.onRenewal(s -> underTheElectorsLock.add(Thread.holdsLock(elector)));
+        f.clock.advanceNanos(HEARTBEAT);
+        long sentAt = f.clock.nanoTime();
+        f.store.expectRenew(7).thenReturn(true);
+
+        long nextStepIn = elector.step();
+
+        assertThat(nextStepIn).isEqualTo(HEARTBEAT);
+        assertThat(elector.snapshot().state()).isEqualTo(LeaseState.LEADER);
+        assertThat(elector.snapshot().validUntilNanos()).isEqualTo(sentAt + LOCAL_VALIDITY);
+        assertThat(underTheElectorsLock).as("renewal listeners run like change listeners: under the lock, in order")
+                .containsExactly(true);
+    }
+
+    @Test
     void shouldReportTheLossWhenTheStoreRefusesTheRenewal() {
         LeaseElector elector = f.leading(7);
         f.clock.advanceNanos(HEARTBEAT);
