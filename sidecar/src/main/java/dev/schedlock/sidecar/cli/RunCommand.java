@@ -3,9 +3,9 @@ package dev.schedlock.sidecar.cli;
 import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.HolderIdentity;
-import dev.schedlock.sidecar.store.LeaseStores;
+import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.StoreException;
-import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
+import dev.schedlock.sidecar.store.jdbc.LeaseStores;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -45,16 +45,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        JdbcLeaseStore leaseStore;
+        LeaseStore leaseStore;
         try {
             leaseStore = LeaseStores.open(store.settings(config.statementTimeout()));
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        boolean sqlite = leaseStore.dialect().name().equals("sqlite");
         Sidecar.Wiring wiring = new Sidecar.Wiring(options.controlAddress.toSocketAddress(),
                 options.statusAddress.toSocketAddress(), options.signalFile, options.nativeSidecar,
-                options.historyRetention, sqlite);
+                options.historyRetention);
         Sidecar sidecar = new Sidecar(config, leaseStore, identity, wiring);
         LogSetup.configure(options.logFormat(), options.logLevel, sidecar::logContext);
 

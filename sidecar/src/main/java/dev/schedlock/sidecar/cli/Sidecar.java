@@ -14,9 +14,8 @@ import dev.schedlock.sidecar.lease.MonotonicClock;
 import dev.schedlock.sidecar.metrics.MicrometerLeaseMetrics;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.ReleaseWatch;
 import dev.schedlock.sidecar.store.StoreException;
-import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
-import dev.schedlock.sidecar.store.jdbc.ReleaseWatch;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -63,7 +62,7 @@ public final class Sidecar implements AutoCloseable {
      *                         the history while it is being written
      */
     public record Wiring(InetSocketAddress controlAddress, InetSocketAddress statusAddress, Path signalFile,
-                         boolean nativeSidecar, Duration historyRetention, boolean failFastOnStoreErrors) {
+                         boolean nativeSidecar, Duration historyRetention) {
 
         public static final Duration MIN_HISTORY_RETENTION = Duration.ofHours(1);
 
@@ -118,7 +117,7 @@ public final class Sidecar implements AutoCloseable {
      * Starts every part. Returns once the control API listens.
      *
      * @throws IOException        a listen address is in use or not available
-     * @throws StoreException     a store error that retrying cannot fix, when failing fast
+     * @throws StoreException     a store error that waiting cannot fix ({@link StoreException#isPermanent()})
      */
     public void start() throws IOException, InterruptedException {
         bindProcessMetrics();
@@ -140,10 +139,8 @@ public final class Sidecar implements AutoCloseable {
         control = new ControlApi(wiring.controlAddress(), elector, runner::requestStepDown, json);
         runner.start();
         // A release in the store wakes this candidate at once instead of at its next retry.
-        if (store instanceof JdbcLeaseStore jdbc) {
-            releaseWatch = jdbc.dialect().releaseWatch(config.lockName(), runner::wake);
-            releaseWatch.start();
-        }
+        releaseWatch = store.releaseWatch(config.lockName(), runner::wake);
+        releaseWatch.start();
 
         if (wiring.signalFile() != null) {
             signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
@@ -182,7 +179,7 @@ public final class Sidecar implements AutoCloseable {
                 return;
             } catch (StoreException e) {
                 notReadyReason = publicReason(e.kind());
-                if (wiring.failFastOnStoreErrors() && !e.kind().isTransient()) {
+                if (e.isPermanent()) {
                     throw e;
                 }
                 LOG.log(Level.ERROR, "store not usable yet, retrying in {0} ms: {1}", backoffMillis, e.getMessage());

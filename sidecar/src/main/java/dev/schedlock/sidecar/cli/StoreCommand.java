@@ -2,8 +2,8 @@ package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.LeaseStore;
-import dev.schedlock.sidecar.store.LeaseStores;
 import dev.schedlock.sidecar.store.StoreException;
+import dev.schedlock.sidecar.store.jdbc.LeaseStores;
 import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
 import java.io.PrintWriter;
 import java.nio.file.Files;

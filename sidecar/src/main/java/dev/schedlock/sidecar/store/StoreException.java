@@ -50,18 +50,48 @@ public class StoreException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final boolean permanent;
 
     public StoreException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        this(kind, message, null);
     }
 
     public StoreException(Kind kind, String message, Throwable cause) {
+        this(kind, message, cause, !kind.isTransient());
+    }
+
+    private StoreException(Kind kind, String message, Throwable cause, boolean permanent) {
         super(message, cause);
         this.kind = kind;
+        this.permanent = permanent;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * True when waiting cannot fix this error, only a change to this process's own configuration or
+     * files can: a kind that is not {@link Kind#isTransient() transient}, from a store that nobody
+     * changes behind this process's back (a SQLite file). A sidecar that meets such an error at
+     * start-up exits instead of retrying. False for every error of a database server (see
+     * {@link #fixableOnServer()}).
+     */
+    public boolean isPermanent() {
+        return permanent;
+    }
+
+    /**
+     * This error, from a database server, whose state (databases, roles, grants, the schema, which
+     * node is the primary) its administrators change while a sidecar waits: never permanent. Same
+     * kind, message and cause.
+     */
+    public StoreException fixableOnServer() {
+        if (!permanent) {
+            return this;
+        }
+        StoreException copy = new StoreException(kind, getMessage(), getCause(), false);
+        copy.setStackTrace(getStackTrace());
+        return copy;
     }
 }

@@ -5,6 +5,7 @@ import dev.schedlock.sidecar.store.AcquireResult;
 import dev.schedlock.sidecar.store.HistoryEntry;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.ReleaseWatch;
 import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.TakeoverRule;
 import dev.schedlock.sidecar.store.TransitionKind;
@@ -82,6 +83,12 @@ public final class JdbcLeaseStore implements LeaseStore {
     @Override
     public String describe() {
         return dialect.describe();
+    }
+
+    /** The dialect's watch: NOTIFY on PostgreSQL, a data-version poll on SQLite. */
+    @Override
+    public ReleaseWatch releaseWatch(String lockName, Runnable onRelease) {
+        return dialect.releaseWatch(lockName, onRelease);
     }
 
     // ------------------------------------------------------------------ schema
@@ -432,7 +439,14 @@ public final class JdbcLeaseStore implements LeaseStore {
             checkStoreId(c);
         } catch (SQLException e) {
             throw failure(e, MIGRATION);
+        } catch (StoreException e) {
+            throw ofThisStore(e);
         }
+    }
+
+    /** {@code e} as this store's error: on a database server, never permanent. */
+    private StoreException ofThisStore(StoreException e) {
+        return dialect.isServer() ? e.fixableOnServer() : e;
     }
 
     /**
@@ -563,7 +577,7 @@ public final class JdbcLeaseStore implements LeaseStore {
         if (dialect.isConnectionBroken(e)) {
             closeConnection();
         }
-        StoreException translated = dialect.translate(e, during);
+        StoreException translated = ofThisStore(dialect.translate(e, during));
         if (translated.kind() == StoreException.Kind.NOT_MIGRATED && storeId != null) {
             // This process read the store's id from these tables before: they were dropped since.
             closeConnection();

@@ -1,6 +1,5 @@
 package dev.schedlock.sidecar.store.jdbc;
 
-import dev.schedlock.sidecar.store.LeaseStores;
 import dev.schedlock.sidecar.store.StoreException;
 import dev.schedlock.sidecar.store.StoreException.Kind;
 import java.nio.charset.StandardCharsets;
@@ -221,9 +220,14 @@ public final class PostgresDialect implements SqlDialect {
         return "SELECT pg_notify('" + RELEASE_CHANNEL + "', '" + schema + "/' || ?)";
     }
 
+    @Override
+    public boolean isServer() {
+        return true;
+    }
+
     /** LISTEN on a connection of its own: the release transaction sends NOTIFY. */
     @Override
-    public ReleaseWatch releaseWatch(String lockName, Runnable onRelease) {
+    public ReleaseWatchThread releaseWatch(String lockName, Runnable onRelease) {
         return new PostgresReleaseListener(this, lockName, onRelease);
     }
 
@@ -291,8 +295,13 @@ public final class PostgresDialect implements SqlDialect {
         return state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("57014");
     }
 
+    /** The URL without anything that looks like a password, for messages. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1****").replaceAll("//([^/@:]+):[^/@]*@", "//$1:****@");
+    }
+
     @Override
     public String describe() {
-        return "postgresql:" + LeaseStores.redact(url).replaceFirst("^jdbc:postgresql:", "") + " schema " + schema;
+        return "postgresql:" + redact(url).replaceFirst("^jdbc:postgresql:", "") + " schema " + schema;
     }
 }

@@ -15,7 +15,7 @@ import org.postgresql.PGNotification;
  * transaction pooler; without it candidates still acquire at their next retry. Reconnects with
  * back-off after a failure.
  */
-public final class PostgresReleaseListener extends ReleaseWatch {
+public final class PostgresReleaseListener extends ReleaseWatchThread {
 
     private static final int POLL_MILLIS = 500;
 

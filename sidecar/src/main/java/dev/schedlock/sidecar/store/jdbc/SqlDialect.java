@@ -32,7 +32,16 @@ public interface SqlDialect {
      * The thread (not started) that wakes a waiting candidate of {@code lockName} when its holder
      * releases, so that it need not wait for its next retry.
      */
-    ReleaseWatch releaseWatch(String lockName, Runnable onRelease);
+    ReleaseWatchThread releaseWatch(String lockName, Runnable onRelease);
+
+    /**
+     * True for a database server, whose state others change while a sidecar runs: none of its
+     * errors is permanent ({@link StoreException#isPermanent()}). False for a file that only this
+     * host's processes use.
+     */
+    default boolean isServer() {
+        return false;
+    }
 
     /** A SQL expression for the store's clock in integer milliseconds since the epoch. */
     String nowMillisExpression();

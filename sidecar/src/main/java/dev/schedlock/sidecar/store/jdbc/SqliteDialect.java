@@ -183,7 +183,7 @@ public final class SqliteDialect implements SqlDialect {
 
     /** Polls {@code PRAGMA data_version}: SQLite has no push. */
     @Override
-    public ReleaseWatch releaseWatch(String lockName, Runnable onRelease) {
+    public ReleaseWatchThread releaseWatch(String lockName, Runnable onRelease) {
         return new SqliteReleaseWatcher(this, lockName, SqliteReleaseWatcher.DEFAULT_INTERVAL, onRelease);
     }
 

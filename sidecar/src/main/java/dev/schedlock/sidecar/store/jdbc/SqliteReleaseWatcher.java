@@ -21,7 +21,7 @@ import java.util.Objects;
  * the path no longer names the file it has open (deleted, or another file renamed over it) it
  * connects again, to the file now at the path.
  */
-public final class SqliteReleaseWatcher extends ReleaseWatch {
+public final class SqliteReleaseWatcher extends ReleaseWatchThread {
 
     /** How often the data version is read: handoffs within tens of milliseconds, at a cost of microseconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);

@@ -198,6 +198,7 @@ class SqliteBadInputIT {
         StoreException e = failureOf(file, LeaseStore::migrate);
 
         assertThat(e.kind()).as("kind of: %s", e.getMessage()).isEqualTo(kind);
+        assertThat(e.isPermanent()).as("a sidecar that starts on this file exits: waiting cannot fix it").isTrue();
         assertThat(e.getMessage()).contains(file.toString()).contains(messageParts);
         assertThat(snapshot(file.getParent())).as("files next to the store").isEqualTo(before);
     }

@@ -1,11 +1,10 @@
-package dev.schedlock.sidecar.store;
+package dev.schedlock.sidecar.store.jdbc;
 
-import dev.schedlock.sidecar.store.jdbc.JdbcLeaseStore;
-import dev.schedlock.sidecar.store.jdbc.PostgresDialect;
-import dev.schedlock.sidecar.store.jdbc.SqliteDialect;
+import dev.schedlock.sidecar.store.LeaseStore;
+import dev.schedlock.sidecar.store.StoreSettings;
 import java.util.Locale;
 
-/** Picks the store from its URL. */
+/** Picks the store from its URL: a {@link JdbcLeaseStore} with the dialect the URL names. */
 public final class LeaseStores {
 
     private LeaseStores() {
@@ -16,7 +15,7 @@ public final class LeaseStores {
      *
      * @throws IllegalArgumentException when the URL names no supported store, with what to write instead
      */
-    public static JdbcLeaseStore open(StoreSettings settings) {
+    public static LeaseStore open(StoreSettings settings) {
         String url = settings.url().trim();
         if (url.startsWith("jdbc:sqlite:")) {
             return new JdbcLeaseStore(SqliteDialect.fromUrl(url, settings.statementTimeout()));
@@ -30,12 +29,7 @@ public final class LeaseStores {
             return new JdbcLeaseStore(new PostgresDialect(url, settings.user(), settings.password(),
                     settings.schema(), settings.statementTimeout()));
         }
-        throw new IllegalArgumentException("store URL '" + redact(url) + "' is not supported:"
+        throw new IllegalArgumentException("store URL '" + PostgresDialect.redact(url) + "' is not supported:"
                 + " use jdbc:sqlite:/path/to/lease.db or jdbc:postgresql://host:5432/database");
-    }
-
-    /** The URL without anything that looks like a password, for messages. */
-    public static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1****").replaceAll("//([^/@:]+):[^/@]*@", "//$1:****@");
     }
 }

@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.store.jdbc;
 
+import dev.schedlock.sidecar.store.ReleaseWatch;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.util.Objects;
@@ -13,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * own connection is what reports the store's health, and candidates still acquire at their next
  * retry meanwhile.
  */
-public abstract class ReleaseWatch implements AutoCloseable {
+public abstract class ReleaseWatchThread implements ReleaseWatch {
 
-    private static final System.Logger LOG = System.getLogger(ReleaseWatch.class.getName());
+    private static final System.Logger LOG = System.getLogger(ReleaseWatchThread.class.getName());
     private static final long FIRST_BACKOFF_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
 
@@ -25,13 +26,14 @@ public abstract class ReleaseWatch implements AutoCloseable {
     private volatile boolean closed;
     private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
-    ReleaseWatch(String lockName, Runnable onRelease, String threadName) {
+    ReleaseWatchThread(String lockName, Runnable onRelease, String threadName) {
         this.lockName = Objects.requireNonNull(lockName, "lockName");
         this.onRelease = Objects.requireNonNull(onRelease, "onRelease");
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
 
+    @Override
     public final void start() {
         thread.start();
     }
