@@ -74,6 +74,7 @@ public final class LeaseElector {
     // ---- guarded by "this"
     private final PermitLedger permits;
     private final SnapshotPublisher publisher;
+    private final ObservedHolding observed = new ObservedHolding();
     private LeaseState state = LeaseState.STANDBY;
     /** Bumped on every state change; a store answer for an older epoch is not applied. */
     private long epoch;
@@ -87,9 +88,6 @@ public final class LeaseElector {
     private LockRow lastRow;
     /** The id of the store that {@link #heldToken} and {@link #lastRow} come from; null if unknown. */
     private String storeId;
-    /** observed policy: the holding seen unchanged since {@link #observedSinceNanos}. */
-    private LockRow observedRow;
-    private long observedSinceNanos;
     private long holdOffUntilNanos;
     private boolean holdOff;
     private String reason = "starting";
@@ -235,7 +233,7 @@ public final class LeaseElector {
         // Pod permits and the claim of an earlier holding stay in the ledger: they may still be
         // valid (a step-down whose drain timed out, a refused renewal), and both the drain and the
         // one-claim rule must count them. Expired ones count for nothing.
-        observedRow = null;
+        observed.forget();
         if (answeredAt - deadlineNanos >= 0) {
             // The statement took longer than the whole local validity: unusable.
             setState(LeaseState.STANDBY, "acquired token " + heldToken + " too late to use");
@@ -249,10 +247,7 @@ public final class LeaseElector {
 
     private long onHeldByOther(long capturedEpoch, LockRow row, long answeredAt) {
         metrics.acquireAttempt(LeaseMetrics.AcquireOutcome.HELD_BY_OTHER);
-        if (observedRow == null || !row.sameHoldingAs(observedRow)) {
-            observedRow = row;
-            observedSinceNanos = answeredAt;
-        }
+        observed.saw(row, answeredAt);
         lastRow = row;
         if (epoch == capturedEpoch && state != LeaseState.LEADER) {
             setState(LeaseState.STANDBY, "held by " + row.holderId() + " (token " + row.fencingToken() + ")");
@@ -261,14 +256,7 @@ public final class LeaseElector {
     }
 
     private synchronized TakeoverRule takeoverRule() {
-        if (config.takeoverPolicy() == TakeoverPolicy.STORE_CLOCK) {
-            return TakeoverRule.expired();
-        }
-        if (observedRow != null && !observedRow.isFree()
-                && clock.nanoTime() - observedSinceNanos >= observedRow.ttlMs() * 1_000_000L) {
-            return TakeoverRule.expiredAndUnchanged(observedRow);
-        }
-        return TakeoverRule.freeOnly();
+        return observed.rule(config.takeoverPolicy(), clock.nanoTime());
     }
 
     private long renew(long capturedEpoch, long token) {
@@ -356,7 +344,7 @@ public final class LeaseElector {
      */
     private synchronized long revokeForReplacedStore(long capturedEpoch, long token, StoreException e) {
         heldToken = 0;
-        observedRow = null;
+        observed.forget();
         if (epoch == capturedEpoch && state == LeaseState.LEADER) {
             LOG.log(Level.WARNING, "lock={0} holder={1} token={2}: revoked at once, the store was replaced: {3}",
                     config.lockName(), self.id(), token, e.getMessage());
@@ -446,15 +434,9 @@ public final class LeaseElector {
 
     /**
      * Grants the pod's one executor permit to {@code client} if no unexpired claim is held, or
-     * renews the caller's own claim. The holder re-claims before expiry, with the handle of its
-     * grant, to keep it.
-     *
-     * <p>While a claim is unexpired only the caller that presents its handle can renew it: a caller
-     * with another client name is refused with {@code HELD_BY_OTHER}, one with the same name but
-     * without that handle (a second process that picked the same name, or the holder restarted and
-     * lost its handle) with {@code HANDLE_MISMATCH}; either waits until the claim expires, at most
-     * the permit TTL. Once the claim has expired or was returned, anyone may claim, with or without
-     * a stale handle, and gets a new handle.
+     * renews the caller's own claim; refused with {@code RELEASING} or {@code NOT_LEADER} unless
+     * this process leads. The holder re-claims before expiry, with the handle of its grant, to
+     * keep it. Who else may claim meanwhile: {@link PermitLedger#claim}.
      *
      * @param handle the handle of the caller's last grant, or null when it has none
      */

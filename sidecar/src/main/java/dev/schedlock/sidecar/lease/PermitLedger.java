@@ -68,8 +68,15 @@ final class PermitLedger {
     }
 
     /**
-     * Grants or renews the claim under the holding {@code token} (see {@link LeaseElector#claim(String, String)}
-     * for the rules); the caller has checked that this process leads.
+     * Grants or renews the claim under the holding {@code token}; the caller has checked that this
+     * process leads.
+     *
+     * <p>While a claim is unexpired only the caller that presents its handle can renew it: a caller
+     * with another client name is refused with {@code HELD_BY_OTHER}, one with the same name but
+     * without that handle (a second process that picked the same name, or the holder restarted and
+     * lost its handle) with {@code HANDLE_MISMATCH}; either waits until the claim expires, at most
+     * the permit TTL. Once the claim has expired or was returned, anyone may claim, with or without
+     * a stale handle, and gets a new handle.
      */
     ClaimResult claim(String client, String handle, long token, long deadlineNanos, long nowNanos) {
         Objects.requireNonNull(client, "client");

@@ -1,0 +1,42 @@
+package dev.schedlock.sidecar.lease;
+
+import dev.schedlock.sidecar.store.LockRow;
+import dev.schedlock.sidecar.store.TakeoverRule;
+
+/**
+ * What the {@code observed} takeover policy remembers (client-go's {@code observedRecord} and
+ * {@code observedTime}): the holding this candidate last saw in the store, and since when, on its
+ * own monotonic clock, it has seen it unchanged. A takeover needs a full TTL of that, so that a
+ * jump of the store's wall clock cannot shorten it.
+ *
+ * <p>Not thread-safe: guarded by the lock of the {@link LeaseElector} that owns it.
+ */
+final class ObservedHolding {
+
+    private LockRow row;
+    private long sinceNanos;
+
+    /** The store answered {@code seen} at {@code nowNanos}: another holding starts the wait anew. */
+    void saw(LockRow seen, long nowNanos) {
+        if (row == null || !seen.sameHoldingAs(row)) {
+            row = seen;
+            sinceNanos = nowNanos;
+        }
+    }
+
+    /** This process acquired, or the store was replaced: what was seen counts for nothing. */
+    void forget() {
+        row = null;
+    }
+
+    /** What the next acquire may take over under {@code policy}. */
+    TakeoverRule rule(TakeoverPolicy policy, long nowNanos) {
+        if (policy == TakeoverPolicy.STORE_CLOCK) {
+            return TakeoverRule.expired();
+        }
+        if (row != null && !row.isFree() && nowNanos - sinceNanos >= row.ttlMs() * 1_000_000L) {
+            return TakeoverRule.expiredAndUnchanged(row);
+        }
+        return TakeoverRule.freeOnly();
+    }
+}
