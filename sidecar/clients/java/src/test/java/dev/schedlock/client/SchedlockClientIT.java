@@ -1,0 +1,197 @@
+package dev.schedlock.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.schedlock.client.process.LocalSidecars;
+import dev.schedlock.sidecar.process.SidecarProcess;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against real sidecar processes on one SQLite file. */
+class SchedlockClientIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    private LocalSidecars sidecars;
+
+    @BeforeEach
+    void createSidecars() {
+        sidecars = new LocalSidecars(dir);
+    }
+
+    @AfterEach
+    void killSidecars() {
+        sidecars.close();
+    }
+
+    @Test
+    void shouldGiveThePermitToTheLeaderOnlyCountedFromTheSendWithTokenAndStoreId() throws Exception {
+        SidecarProcess a = sidecars.start("pod-a", 0);
+        SchedlockClient leader = LocalSidecars.client(a);
+        Permit permit = await().atMost(PATIENCE).ignoreExceptions().until(leader::permit, p -> p.isPresent()).orElseThrow();
+        SidecarProcess b = sidecars.start("pod-b", 0);
+        SchedlockClient standby = LocalSidecars.client(b);
+
+        long before = System.nanoTime();
+        LeaseView view = leader.lease();
+        long after = System.nanoTime();
+        Permit fresh = view.permit().orElseThrow();
+        assertThat(fresh.sentNanos()).as("counted from the send").isBetween(before, after);
+        assertThat(fresh.deadlineNanos()).isEqualTo(fresh.sentNanos() + fresh.validForMillis() * 1_000_000L);
+        assertThat(fresh.validForMillis()).isPositive().isLessThanOrEqualTo(1000);
+        assertThat(fresh.isValid()).isTrue();
+        assertThat(fresh.fencingToken()).isEqualTo(permit.fencingToken()).isPositive();
+        assertThat(fresh.storeId()).as("store id").matches("[0-9a-f-]{36}");
+        assertThat(view.state()).isEqualTo("LEADER");
+        assertThat(view.holder().pod()).isEqualTo("pod-a");
+
+        LeaseView other = standby.lease();
+        assertThat(other.permit()).as("the standby's answer " + other).isEmpty();
+        assertThat(other.leader()).isFalse();
+        assertThat(other.storeId()).as("one store, one id").isEqualTo(fresh.storeId());
+        assertThat(standby.permit()).isEmpty();
+
+        LeaseView polled = leader.awaitChange(-1, Duration.ofSeconds(1));
+        assertThat(polled.leader()).isTrue();
+        assertThat(polled.permit()).as("a long-poll answer is never a permit").isEmpty();
+        assertThatThrownBy(() -> leader.awaitChange(1, Duration.ofSeconds(61)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 60s");
+    }
+
+    @Test
+    void shouldClaimRenewAndReturnWithTheHandleAndSayWhyAClaimIsDenied() throws Exception {
+        SidecarProcess sidecar = sidecars.start("pod-c", 0, "--permit-mode", "claims");
+        SchedlockClient client = LocalSidecars.client(sidecar);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> client.lease().leader());
+
+        Claim claim = client.claim("worker-1");
+        assertThat(claim.permit().isValid()).isTrue();
+        assertThat(claim.toString()).as("the handle is a secret").doesNotContain(claim.handle());
+        assertThat(client.lease().permit()).as("a GET is no permit in claims mode").isEmpty();
+
+        ClaimDeniedException held = catchDenied(() -> client.claim("worker-2"));
+        assertThat(held.code()).isEqualTo("HELD_BY_OTHER");
+        assertThat(held.heldBy()).isEqualTo("worker-1");
+        assertThat(catchDenied(() -> client.claim("worker-1")).code())
+                .as("the same name without the handle").isEqualTo("HANDLE_MISMATCH");
+
+        Claim renewed = client.renew(claim);
+        assertThat(renewed.handle()).isEqualTo(claim.handle());
+        assertThat(renewed.permit().sentNanos()).isGreaterThan(claim.permit().sentNanos());
+        assertThat(renewed.permit().fencingToken()).isEqualTo(claim.permit().fencingToken());
+
+        Claim stranger = new Claim("worker-1", "AAAAAAAAAAAAAAAAAAAAAA", claim.permit(), false);
+        assertThatThrownBy(() -> client.returnClaim(stranger)).isInstanceOfSatisfying(SidecarErrorException.class,
+                e -> assertThat(e.code()).isEqualTo("HANDLE_MISMATCH"));
+        assertThat(client.returnClaim(renewed)).as("returned").isTrue();
+        assertThat(client.returnClaim(renewed)).as("already returned").isFalse();
+        assertThat(client.claim("worker-2").permit().isValid()).as("free for another client at once").isTrue();
+
+        assertThatThrownBy(() -> client.claim("worker 3")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("client name");
+
+        SidecarProcess podMode = sidecars.start("pod-d", 0, "--lock-name", "other");
+        assertThat(catchDenied(() -> LocalSidecars.client(podMode).claim("worker-1")).code())
+                .isEqualTo("PERMIT_MODE_POD");
+    }
+
+    @Test
+    void shouldSeeAStepDownAndTheTakeoverByEventsAndByLongPoll() throws Exception {
+        SidecarProcess a = sidecars.start("pod-a", 0);
+        SchedlockClient first = LocalSidecars.client(a);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> first.lease().leader());
+        SidecarProcess b = sidecars.start("pod-b", 0);
+        SchedlockClient second = LocalSidecars.client(b);
+        long token = first.lease().fencingToken();
+
+        List<LeaseView> byEvents = new CopyOnWriteArrayList<>();
+        List<LeaseView> byPoll = new CopyOnWriteArrayList<>();
+        List<LeaseView> firstEvents = new CopyOnWriteArrayList<>();
+        try (LeaseWatch events = LeaseWatch.events(second, byEvents::add);
+             LeaseWatch poll = LeaseWatch.longPoll(second, byPoll::add);
+             LeaseWatch leaving = LeaseWatch.events(first, firstEvents::add)) {
+            await().atMost(PATIENCE).ignoreExceptions().until(() -> !byEvents.isEmpty() && !byPoll.isEmpty() && !firstEvents.isEmpty());
+            assertThat(byEvents.get(0).leader()).as("the standby's first event").isFalse();
+
+            first.stepDown();
+
+            await("the leader's events say it steps down").atMost(PATIENCE)
+                    .until(() -> firstEvents.stream().anyMatch(v -> !v.leader() && !"LEADER".equals(v.state())));
+            await("events and long-poll see the takeover").atMost(PATIENCE).until(() -> leads(byEvents) && leads(byPoll));
+        }
+        assertThat(last(byEvents).fencingToken()).as("a new holding, a higher token").isGreaterThan(token);
+        assertThat(last(byPoll).fencingToken()).isEqualTo(last(byEvents).fencingToken());
+        assertThat(byEvents).allSatisfy(v -> assertThat(v.permit()).as("events are never permits").isEmpty());
+        assertThat(second.permit()).as("the new leader's permit").isPresent();
+    }
+
+    @Test
+    void shouldRevokeAtThePermitsEndWhenTheSidecarHangsAndFailWithoutAnAnswer() throws Exception {
+        SidecarProcess a = sidecars.start("pod-a", 0);
+        SchedlockClient client = LocalSidecars.client(a);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> client.lease().leader());
+        List<Permit> granted = new CopyOnWriteArrayList<>();
+        AtomicLong revokedAt = new AtomicLong();
+        try (PermitKeeper keeper = PermitKeeper.pod(client).listener(new PermitKeeper.Listener() {
+            @Override
+            public void granted(Permit permit) {
+                granted.add(permit);
+            }
+
+            @Override
+            public void revoked() {
+                revokedAt.set(System.nanoTime());
+            }
+        }).start()) {
+            await().atMost(PATIENCE).ignoreExceptions().until(() -> keeper.current().isPresent());
+            a.sigstop();   // as a frozen node: connections hang instead of being refused
+            long stopped = System.nanoTime();
+            await("revoked though no request returns").atMost(Duration.ofSeconds(5)).until(() -> revokedAt.get() != 0);
+            assertThat(keeper.current()).isEmpty();
+            assertThat(Duration.ofNanos(revokedAt.get() - stopped)).as("within one permit")
+                    .isLessThan(Duration.ofMillis(1500));
+            assertThat(granted).hasSize(1);
+
+            long sent = System.nanoTime();
+            assertThatThrownBy(client::lease).isInstanceOf(SidecarUnreachableException.class)
+                    .hasMessageContaining("no answer is no permit");
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("the request timeout")
+                    .isLessThan(Duration.ofSeconds(3));
+        } finally {
+            a.sigcont();
+        }
+        SchedlockClient nobody = SchedlockClient.create(URI.create("http://127.0.0.1:" + LocalSidecars.freePort()));
+        assertThatThrownBy(nobody::permit).isInstanceOf(SidecarUnreachableException.class);
+    }
+
+    private static boolean leads(List<LeaseView> views) {
+        return !views.isEmpty() && last(views).leader();
+    }
+
+    private static LeaseView last(List<LeaseView> views) {
+        return views.get(views.size() - 1);
+    }
+
+    private static ClaimDeniedException catchDenied(Runnable call) {
+        try {
+            call.run();
+        } catch (ClaimDeniedException e) {
+            return e;
+        }
+        throw new AssertionError("not denied");
+    }
+}
