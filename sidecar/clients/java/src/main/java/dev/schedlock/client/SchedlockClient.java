@@ -38,13 +38,16 @@ import java.util.stream.Stream;
  * <h2>Answers lost on a reused connection</h2>
  * The JDK client has a race when it reuses a kept-alive connection: the answer can reach the
  * connection pool's idle watcher instead of the request, which then fails with "HTTP/1.1 header
- * parser received no bytes" although the sidecar answered (JDK-8336655). The JDK resends a GET in
- * that case, but not a POST or a DELETE. This client sends such a request once more, and only in
- * that case (any other failure is a {@link SidecarUnreachableException}):
+ * parser received no bytes" although the sidecar answered (JDK-8336655). The JDK itself sends a
+ * GET once more in that case, but not a POST or a DELETE. This client sends a POST or a DELETE once
+ * more, and only in that case (any other failure is a {@link SidecarUnreachableException}); each
+ * is safe to repeat:
  * <ul>
- *   <li>{@link #lease()}, {@link #permit()}, {@link #awaitChange}: reads; a second permit counts
- *       from the first send, which is earlier, so it ends no later than the sidecar's.</li>
- *   <li>{@link #renew(Claim)}: the handle makes it idempotent; the second grant renews again.</li>
+ *   <li>{@link #lease()}, {@link #permit()}, {@link #awaitChange}: reads, repeated by the JDK; a
+ *       permit counts from this client's send, before any repeat, so it ends no later than the
+ *       sidecar's.</li>
+ *   <li>{@link #renew(Claim)}: the handle makes it idempotent; the second grant renews again, and
+ *       its permit counts from the first send.</li>
  *   <li>{@link #returnClaim(Claim)}: a second return of a claim answers 404 {@code NO_CLAIM}, which
  *       after a resend counts as returned.</li>
  *   <li>{@link #stepDown()}: a second step-down is accepted again and changes nothing.</li>
@@ -318,7 +321,7 @@ public final class SchedlockClient {
             try {
                 return answer(request, sent, false);
             } catch (IOException e) {
-                if (!LOST_ANSWER.equals(e.getMessage())) {
+                if (!LOST_ANSWER.equals(e.getMessage()) || "GET".equals(request.method())) {
                     throw e;
                 }
                 LOG.log(System.Logger.Level.DEBUG, "{0} {1}: {2}; sent once more (JDK-8336655)",

@@ -30,7 +30,8 @@
  *       there.</li>
  *   <li>Events and long-poll answers are notifications, never permits: they may arrive late, and
  *       versions may be skipped.</li>
- *   <li>A request is sent at most twice, and only in the one case described in
+ *   <li>A POST or DELETE is sent at most twice (a GET at most twice by the JDK), and a second time
+ *       only in the one case described in
  *       {@link dev.schedlock.client.SchedlockClient} (an answer lost on a reused connection).</li>
  * </ul>
  */
