@@ -39,37 +39,92 @@ class SchedlockClientIT {
     }
 
     @Test
-    void shouldGiveThePermitToTheLeaderOnlyCountedFromTheSendWithTokenAndStoreId() throws Exception {
+    void shouldGiveThePermitToTheLeaderAndSeeAHandoffByEventsAndLongPollAndRevokeWhenTheSidecarHangs() throws Exception {
         SidecarProcess a = sidecars.start("pod-a", 0);
-        SchedlockClient leader = LocalSidecars.client(a);
-        Permit permit = await().atMost(PATIENCE).ignoreExceptions().until(leader::permit, p -> p.isPresent()).orElseThrow();
+        SchedlockClient first = LocalSidecars.client(a);
+        Permit permit = await().atMost(PATIENCE).ignoreExceptions().until(first::permit, p -> p.isPresent())
+                .orElseThrow();
         SidecarProcess b = sidecars.start("pod-b", 0);
-        SchedlockClient standby = LocalSidecars.client(b);
+        SchedlockClient second = LocalSidecars.client(b);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> second.lease() != null);
 
+        // Permits: the leader's, counted from the send, with the token and the store id.
         long before = System.nanoTime();
-        LeaseView view = leader.lease();
+        LeaseView view = first.lease();
         long after = System.nanoTime();
         Permit fresh = view.permit().orElseThrow();
         assertThat(fresh.sentNanos()).as("counted from the send").isBetween(before, after);
         assertThat(fresh.deadlineNanos()).isEqualTo(fresh.sentNanos() + fresh.validForMillis() * 1_000_000L);
         assertThat(fresh.validForMillis()).isPositive().isLessThanOrEqualTo(1000);
-        assertThat(fresh.isValid()).isTrue();
         assertThat(fresh.fencingToken()).isEqualTo(permit.fencingToken()).isPositive();
         assertThat(fresh.storeId()).as("store id").matches("[0-9a-f-]{36}");
         assertThat(view.state()).isEqualTo("LEADER");
         assertThat(view.holder().pod()).isEqualTo("pod-a");
-
-        LeaseView other = standby.lease();
+        LeaseView other = second.lease();
         assertThat(other.permit()).as("the standby's answer " + other).isEmpty();
         assertThat(other.leader()).isFalse();
         assertThat(other.storeId()).as("one store, one id").isEqualTo(fresh.storeId());
-        assertThat(standby.permit()).isEmpty();
-
-        LeaseView polled = leader.awaitChange(-1, Duration.ofSeconds(1));
+        LeaseView polled = first.awaitChange(-1, Duration.ofSeconds(1));
         assertThat(polled.leader()).isTrue();
         assertThat(polled.permit()).as("a long-poll answer is never a permit").isEmpty();
-        assertThatThrownBy(() -> leader.awaitChange(1, Duration.ofSeconds(61)))
+        assertThatThrownBy(() -> first.awaitChange(1, Duration.ofSeconds(61)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 60s");
+        assertThat(catchDenied(() -> first.claim("worker-1")).code()).isEqualTo("PERMIT_MODE_POD");
+
+        // Watches: a step-down and the takeover, by events and by long-poll.
+        List<LeaseView> byEvents = new CopyOnWriteArrayList<>();
+        List<LeaseView> byPoll = new CopyOnWriteArrayList<>();
+        List<LeaseView> firstEvents = new CopyOnWriteArrayList<>();
+        try (LeaseWatch events = LeaseWatch.events(second, byEvents::add);
+             LeaseWatch poll = LeaseWatch.longPoll(second, byPoll::add);
+             LeaseWatch leaving = LeaseWatch.events(first, firstEvents::add)) {
+            await().atMost(PATIENCE).until(() -> !byEvents.isEmpty() && !byPoll.isEmpty() && !firstEvents.isEmpty());
+            assertThat(byEvents.get(0).leader()).as("the standby's first event").isFalse();
+
+            first.stepDown();
+
+            await("the leader's events say it steps down").atMost(PATIENCE)
+                    .until(() -> firstEvents.stream().anyMatch(v -> !v.leader() && !"LEADER".equals(v.state())));
+            await("events and long-poll see the takeover").atMost(PATIENCE).until(() -> leads(byEvents) && leads(byPoll));
+        }
+        assertThat(last(byEvents).fencingToken()).as("a new holding, a higher token").isGreaterThan(fresh.fencingToken());
+        assertThat(last(byPoll).fencingToken()).isEqualTo(last(byEvents).fencingToken());
+        assertThat(byEvents).allSatisfy(v -> assertThat(v.permit()).as("events are never permits").isEmpty());
+
+        // A keeper on the new leader: revoked at the permit's end when the sidecar hangs.
+        List<Permit> granted = new CopyOnWriteArrayList<>();
+        AtomicLong revokedAt = new AtomicLong();
+        try (PermitKeeper keeper = PermitKeeper.pod(second).listener(new PermitKeeper.Listener() {
+            @Override
+            public void granted(Permit p) {
+                granted.add(p);
+            }
+
+            @Override
+            public void revoked() {
+                revokedAt.set(System.nanoTime());
+            }
+        }).start()) {
+            await().atMost(PATIENCE).until(() -> keeper.current().isPresent());
+            b.sigstop();   // as a frozen node: connections hang instead of being refused
+            long stopped = System.nanoTime();
+            await("revoked though no request returns").atMost(Duration.ofSeconds(5)).until(() -> revokedAt.get() != 0);
+            assertThat(keeper.current()).isEmpty();
+            assertThat(Duration.ofNanos(revokedAt.get() - stopped)).as("within one permit")
+                    .isLessThan(Duration.ofMillis(1500));
+            assertThat(granted).hasSize(1);
+            assertThat(granted.get(0).fencingToken()).isEqualTo(last(byEvents).fencingToken());
+
+            long sent = System.nanoTime();
+            assertThatThrownBy(second::lease).isInstanceOf(SidecarUnreachableException.class)
+                    .hasMessageContaining("no answer is no permit");
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("the request timeout")
+                    .isLessThan(Duration.ofSeconds(3));
+        } finally {
+            b.sigcont();
+        }
+        SchedlockClient nobody = SchedlockClient.create(URI.create("http://127.0.0.1:" + LocalSidecars.freePort()));
+        assertThatThrownBy(nobody::permit).isInstanceOf(SidecarUnreachableException.class);
     }
 
     @Test
@@ -103,79 +158,6 @@ class SchedlockClientIT {
 
         assertThatThrownBy(() -> client.claim("worker 3")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("client name");
-
-        SidecarProcess podMode = sidecars.start("pod-d", 0, "--lock-name", "other");
-        assertThat(catchDenied(() -> LocalSidecars.client(podMode).claim("worker-1")).code())
-                .isEqualTo("PERMIT_MODE_POD");
-    }
-
-    @Test
-    void shouldSeeAStepDownAndTheTakeoverByEventsAndByLongPoll() throws Exception {
-        SidecarProcess a = sidecars.start("pod-a", 0);
-        SchedlockClient first = LocalSidecars.client(a);
-        await().atMost(PATIENCE).ignoreExceptions().until(() -> first.lease().leader());
-        SidecarProcess b = sidecars.start("pod-b", 0);
-        SchedlockClient second = LocalSidecars.client(b);
-        long token = first.lease().fencingToken();
-
-        List<LeaseView> byEvents = new CopyOnWriteArrayList<>();
-        List<LeaseView> byPoll = new CopyOnWriteArrayList<>();
-        List<LeaseView> firstEvents = new CopyOnWriteArrayList<>();
-        try (LeaseWatch events = LeaseWatch.events(second, byEvents::add);
-             LeaseWatch poll = LeaseWatch.longPoll(second, byPoll::add);
-             LeaseWatch leaving = LeaseWatch.events(first, firstEvents::add)) {
-            await().atMost(PATIENCE).ignoreExceptions().until(() -> !byEvents.isEmpty() && !byPoll.isEmpty() && !firstEvents.isEmpty());
-            assertThat(byEvents.get(0).leader()).as("the standby's first event").isFalse();
-
-            first.stepDown();
-
-            await("the leader's events say it steps down").atMost(PATIENCE)
-                    .until(() -> firstEvents.stream().anyMatch(v -> !v.leader() && !"LEADER".equals(v.state())));
-            await("events and long-poll see the takeover").atMost(PATIENCE).until(() -> leads(byEvents) && leads(byPoll));
-        }
-        assertThat(last(byEvents).fencingToken()).as("a new holding, a higher token").isGreaterThan(token);
-        assertThat(last(byPoll).fencingToken()).isEqualTo(last(byEvents).fencingToken());
-        assertThat(byEvents).allSatisfy(v -> assertThat(v.permit()).as("events are never permits").isEmpty());
-        assertThat(second.permit()).as("the new leader's permit").isPresent();
-    }
-
-    @Test
-    void shouldRevokeAtThePermitsEndWhenTheSidecarHangsAndFailWithoutAnAnswer() throws Exception {
-        SidecarProcess a = sidecars.start("pod-a", 0);
-        SchedlockClient client = LocalSidecars.client(a);
-        await().atMost(PATIENCE).ignoreExceptions().until(() -> client.lease().leader());
-        List<Permit> granted = new CopyOnWriteArrayList<>();
-        AtomicLong revokedAt = new AtomicLong();
-        try (PermitKeeper keeper = PermitKeeper.pod(client).listener(new PermitKeeper.Listener() {
-            @Override
-            public void granted(Permit permit) {
-                granted.add(permit);
-            }
-
-            @Override
-            public void revoked() {
-                revokedAt.set(System.nanoTime());
-            }
-        }).start()) {
-            await().atMost(PATIENCE).ignoreExceptions().until(() -> keeper.current().isPresent());
-            a.sigstop();   // as a frozen node: connections hang instead of being refused
-            long stopped = System.nanoTime();
-            await("revoked though no request returns").atMost(Duration.ofSeconds(5)).until(() -> revokedAt.get() != 0);
-            assertThat(keeper.current()).isEmpty();
-            assertThat(Duration.ofNanos(revokedAt.get() - stopped)).as("within one permit")
-                    .isLessThan(Duration.ofMillis(1500));
-            assertThat(granted).hasSize(1);
-
-            long sent = System.nanoTime();
-            assertThatThrownBy(client::lease).isInstanceOf(SidecarUnreachableException.class)
-                    .hasMessageContaining("no answer is no permit");
-            assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("the request timeout")
-                    .isLessThan(Duration.ofSeconds(3));
-        } finally {
-            a.sigcont();
-        }
-        SchedlockClient nobody = SchedlockClient.create(URI.create("http://127.0.0.1:" + LocalSidecars.freePort()));
-        assertThatThrownBy(nobody::permit).isInstanceOf(SidecarUnreachableException.class);
     }
 
     private static boolean leads(List<LeaseView> views) {
