@@ -39,6 +39,7 @@ class SchedlockClientIT {
     }
 
     @Test
+    @SuppressWarnings("try") // the watches run while the try block lasts
     void shouldGiveThePermitToTheLeaderAndSeeAHandoffByEventsAndLongPollAndRevokeWhenTheSidecarHangs() throws Exception {
         SidecarProcess a = sidecars.start("pod-a", 0);
         SchedlockClient first = LocalSidecars.client(a);
