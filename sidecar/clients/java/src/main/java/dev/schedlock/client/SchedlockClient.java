@@ -226,13 +226,29 @@ public final class SchedlockClient {
     /**
      * {@code POST /v1/claims}: claims the pod's one permit for {@code client} ({@code --permit-mode
      * claims}). Keep the claim with {@link #renew(Claim)} before its permit ends, and
-     * {@link #returnClaim(Claim) return} it when done.
+     * {@link #returnClaim(Claim) return} it when done. A grant is followed by a long-poll that
+     * returns at once, for the store id (a claim's answer has none); the permit's
+     * {@link Permit#storeId()} is null if the lease changed in between.
      *
      * @param client 1-128 letters, digits, {@code . _ : @ -}, starting with a letter or digit
      * @throws ClaimDeniedException with the sidecar's reason when it grants nothing
      */
     public Claim claim(String client) {
-        return claim(client, null);
+        Claim claim = claim(client, null, null);
+        // A claim's answer has no store id: read it from the lease view of the same holding. The
+        // claim is granted whatever this answers; it must not be lost to a failed look-up.
+        LeaseView view;
+        try {
+            view = awaitChange(-1, Duration.ofMillis(1));
+        } catch (SchedlockException e) {
+            return claim;
+        }
+        if (view.leader() && view.fencingToken() == claim.permit().fencingToken()) {
+            Permit p = claim.permit();
+            return new Claim(client, claim.handle(),
+                    new Permit(p.fencingToken(), view.storeId(), p.sentNanos(), p.validForMillis()), claim.resent());
+        }
+        return claim;
     }
 
     /**
@@ -241,7 +257,7 @@ public final class SchedlockClient {
      * @throws ClaimDeniedException e.g. {@code RELEASING} (stop and return it) or {@code NOT_LEADER}
      */
     public Claim renew(Claim claim) {
-        return claim(claim.client(), claim.handle());
+        return claim(claim.client(), claim.handle(), claim.permit().storeId());
     }
 
     /**
@@ -262,7 +278,7 @@ public final class SchedlockClient {
         throw error(answer);
     }
 
-    private Claim claim(String client, String handle) {
+    private Claim claim(String client, String handle, String storeId) {
         ObjectNode body = JSON.createObjectNode().put("client", checkClient(client));
         if (handle != null) {
             body.put("handle", handle);
@@ -270,7 +286,7 @@ public final class SchedlockClient {
         Answer answer = send(post("/v1/claims", body.toString()));
         JsonNode json = answer.status == 200 || answer.status == 409 ? answer.json() : null;
         if (answer.status == 200 && json.path("granted").asBoolean(false)) {
-            Permit permit = new Permit(json.path("fencingToken").asLong(), text(json, "storeId"), answer.sentNanos,
+            Permit permit = new Permit(json.path("fencingToken").asLong(), storeId, answer.sentNanos,
                     json.path("validForMillis").asLong());
             return new Claim(client, json.path("handle").asText(handle), permit, answer.resent);
         }

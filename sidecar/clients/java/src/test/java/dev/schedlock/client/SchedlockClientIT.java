@@ -136,6 +136,8 @@ class SchedlockClientIT {
 
         Claim claim = client.claim("worker-1");
         assertThat(claim.permit().isValid()).isTrue();
+        assertThat(claim.permit().storeId()).as("the store id of the claim's token")
+                .isEqualTo(client.lease().storeId()).matches("[0-9a-f-]{36}");
         assertThat(claim.toString()).as("the handle is a secret").doesNotContain(claim.handle());
         assertThat(client.lease().permit()).as("a GET is no permit in claims mode").isEmpty();
 
@@ -149,6 +151,7 @@ class SchedlockClientIT {
         assertThat(renewed.handle()).isEqualTo(claim.handle());
         assertThat(renewed.permit().sentNanos()).isGreaterThan(claim.permit().sentNanos());
         assertThat(renewed.permit().fencingToken()).isEqualTo(claim.permit().fencingToken());
+        assertThat(renewed.permit().storeId()).isEqualTo(claim.permit().storeId());
 
         Claim stranger = new Claim("worker-1", "AAAAAAAAAAAAAAAAAAAAAA", claim.permit(), false);
         assertThatThrownBy(() -> client.returnClaim(stranger)).isInstanceOfSatisfying(SidecarErrorException.class,

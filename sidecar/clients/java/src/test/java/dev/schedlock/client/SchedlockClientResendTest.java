@@ -25,8 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class SchedlockClientResendTest {
 
-    private static final String GRANT = "{\"granted\":true,\"fencingToken\":7,\"storeId\":\"s\",\"validForMillis\":1000,"
-            + "\"handle\":\"h\"}";
+    private static final String GRANT = "{\"granted\":true,\"fencingToken\":7,\"validForMillis\":1000,\"handle\":\"h\"}";
+    /** The lease view a grant is followed by, for the store id. */
+    private static final String VIEW = "{\"lockName\":\"default\",\"state\":\"LEADER\",\"leader\":true,\"fencingToken\":7,"
+            + "\"storeId\":\"4c1e9a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c\",\"validForMillis\":0,"
+            + "\"holder\":{\"id\":\"p/n\",\"pod\":\"p\",\"host\":\"h\"},\"version\":3}";
     /** Closes the connection without sending a byte. */
     private static final String CLOSE = "";
 
@@ -43,12 +46,14 @@ class SchedlockClientResendTest {
 
     @Test
     void shouldSendAClaimOnceMoreWhenItsAnswerWasLostAndCountTheGrantFromTheFirstSend() throws Exception {
-        SchedlockClient client = serve(CLOSE, answer(200, GRANT));
+        SchedlockClient client = serve(CLOSE, answer(200, GRANT), answer(200, VIEW));
 
         long before = System.nanoTime();
         Claim claim = client.claim("worker-1");
 
-        assertThat(requestLines).containsExactly("POST /v1/claims HTTP/1.1", "POST /v1/claims HTTP/1.1");
+        assertThat(requestLines).containsExactly("POST /v1/claims HTTP/1.1", "POST /v1/claims HTTP/1.1",
+                "GET /v1/lease?wait=1ms&version=-1 HTTP/1.1");
+        assertThat(claim.permit().storeId()).isEqualTo("4c1e9a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c");
         assertThat(claim.resent()).isTrue();
         assertThat(claim.permit().fencingToken()).isEqualTo(7);
         assertThat(claim.permit().sentNanos()).as("counted from the first send, before the first request arrived")

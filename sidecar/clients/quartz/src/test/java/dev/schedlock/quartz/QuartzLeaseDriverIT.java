@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.client.process.JavaApp;
 import dev.schedlock.client.process.LocalSidecars;
+import dev.schedlock.client.process.RunLog;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -30,8 +28,7 @@ class QuartzLeaseDriverIT {
     Path dir;
 
     record Run(String instance, long token, long startNanos, long endNanos) {
-        static Run parse(String line) {
-            String[] f = line.split(",");
+        static Run parse(String[] f) {
             return new Run(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
         }
     }
@@ -78,14 +75,6 @@ class QuartzLeaseDriverIT {
     }
 
     private static List<Run> read(Path runs) {
-        if (!Files.exists(runs)) {
-            return List.of();
-        }
-        try {
-            return Files.readAllLines(runs, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank())
-                    .map(Run::parse).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RunLog.read(runs, Run::parse);
     }
 }

@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.client.process.JavaApp;
 import dev.schedlock.client.process.LocalSidecars;
+import dev.schedlock.client.process.RunLog;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -35,8 +33,7 @@ class ShedLockProviderIT {
 
     /** One line of the runs file. */
     record Run(String job, long tick, long token, String storeId, long startNanos, long endNanos, String instance) {
-        static Run parse(String line) {
-            String[] f = line.split(",");
+        static Run parse(String[] f) {
             return new Run(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], Long.parseLong(f[4]),
                     Long.parseLong(f[5]), f[6]);
         }
@@ -90,7 +87,8 @@ class ShedLockProviderIT {
             assertThat(ofJob.stream().map(Run::token).distinct().count()).as(job + ": three holdings")
                     .isGreaterThanOrEqualTo(3);
         }
-        assertThat(all.stream().map(Run::storeId).distinct()).as("one store").hasSize(1);
+        assertThat(all.stream().map(Run::storeId).distinct()).as("one store").hasSize(1)
+                .allSatisfy(id -> assertThat(id).as("the store id the job saw").matches("[0-9a-f-]{36}"));
     }
 
     private JavaApp app(String name, int port, Path runs) throws IOException {
@@ -108,14 +106,6 @@ class ShedLockProviderIT {
     }
 
     private static List<Run> read(Path runs) {
-        if (!Files.exists(runs)) {
-            return List.of();
-        }
-        try {
-            return Files.readAllLines(runs, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank())
-                    .map(Run::parse).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RunLog.read(runs, Run::parse);
     }
 }
