@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.schedlock.client.process.JavaApp;
 import dev.schedlock.client.process.LocalSidecars;
 import dev.schedlock.client.process.RunLog;
+import dev.schedlock.sidecar.examples.ExampleProcess;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class QuartzLeaseDriverIT {
             SidecarProcess sidecarA = sidecars.start("pod-a", 0);
             await().atMost(PATIENCE).ignoreExceptions().until(() -> LocalSidecars.client(sidecarA).lease().leader());
             SidecarProcess sidecarB = sidecars.start("pod-b", 0);
-            try (JavaApp appA = app("a", sidecarA, runs); JavaApp appB = app("b", sidecarB, runs)) {
+            try (ExampleProcess appA = app("a", sidecarA, runs); ExampleProcess appB = app("b", sidecarB, runs)) {
                 awaitRuns(runs, "a", 0, 5, appA, appB);
                 assertThat(read(runs)).as("the standby's scheduler ran nothing").allMatch(r -> r.instance().equals("a"));
 
@@ -62,12 +63,12 @@ class QuartzLeaseDriverIT {
         assertThat(all.stream().filter(r -> r.instance().equals("b")).map(Run::token).distinct()).hasSize(1);
     }
 
-    private JavaApp app(String name, SidecarProcess sidecar, Path runs) throws IOException {
+    private ExampleProcess app(String name, SidecarProcess sidecar, Path runs) throws IOException {
         return JavaApp.start("app-" + name, dir, QuartzApp.class, sidecar.controlUri("").toString(), runs.toString(),
                 name);
     }
 
-    private static void awaitRuns(Path runs, String instance, long after, int count, JavaApp... apps) {
+    private static void awaitRuns(Path runs, String instance, long after, int count, ExampleProcess... apps) {
         await(instance + " runs " + count + " jobs").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
                 .failFast(() -> !apps[0].isAlive() || !apps[1].isAlive())
                 .until(() -> read(runs).stream().filter(r -> r.instance().equals(instance) && r.startNanos() > after)

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.schedlock.client.process.JavaApp;
 import dev.schedlock.client.process.LocalSidecars;
 import dev.schedlock.client.process.RunLog;
+import dev.schedlock.sidecar.examples.ExampleProcess;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class ShedLockProviderIT {
             SidecarProcess sidecarA = sidecars.start("pod-a", portA, "--permit-mode", "claims");
             await().atMost(PATIENCE).ignoreExceptions().until(() -> LocalSidecars.client(sidecarA).lease().leader());
             SidecarProcess sidecarB = sidecars.start("pod-b", portB, "--permit-mode", "claims");
-            try (JavaApp appA = app("a", portA, runs); JavaApp appB = app("b", portB, runs)) {
+            try (ExampleProcess appA = app("a", portA, runs); ExampleProcess appB = app("b", portB, runs)) {
                 awaitRuns(runs, "a", 0, 2, appA, appB);
 
                 long killed = System.nanoTime();
@@ -91,13 +92,13 @@ class ShedLockProviderIT {
                 .allSatisfy(id -> assertThat(id).as("the store id the job saw").matches("[0-9a-f-]{36}"));
     }
 
-    private JavaApp app(String name, int port, Path runs) throws IOException {
+    private ExampleProcess app(String name, int port, Path runs) throws IOException {
         return JavaApp.start("app-" + name, dir, ScheduledApp.class, "--sidecar.url=http://127.0.0.1:" + port,
                 "--runs.file=" + runs, "--instance=" + name, "--logging.level.root=WARN");
     }
 
     /** Waits until {@code instance} has {@code count} runs of each job that started after {@code after}. */
-    private static void awaitRuns(Path runs, String instance, long after, int count, JavaApp... apps) {
+    private static void awaitRuns(Path runs, String instance, long after, int count, ExampleProcess... apps) {
         await(instance + " runs each job " + count + " times").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
                 .failFast(() -> !apps[0].isAlive() || !apps[1].isAlive())
                 .until(() -> List.of("report", "cleanup").stream().allMatch(job -> read(runs).stream()
