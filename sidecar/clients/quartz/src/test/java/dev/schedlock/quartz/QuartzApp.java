@@ -24,6 +24,9 @@ import org.quartz.impl.StdSchedulerFactory;
  */
 public final class QuartzApp {
 
+    /** Printed once the scheduler is set up. */
+    static final String STARTED = "scheduler ready";
+
     private QuartzApp() {
     }
 
@@ -57,6 +60,6 @@ public final class QuartzApp {
                         .withIntervalInMilliseconds(200).withMisfireHandlingInstructionNextWithRemainingCount())
                         .build());
         QuartzLeaseDriver.pod(scheduler, SchedlockClient.create(URI.create(args[0])));
-        System.out.println("scheduler ready, in standby until the lease comes");
+        System.out.println(STARTED + ", in standby until the lease comes");
     }
 }

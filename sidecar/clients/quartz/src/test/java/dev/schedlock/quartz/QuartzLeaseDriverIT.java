@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QuartzLeaseDriverIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(40);
+    private static final String STARTED = QuartzApp.STARTED;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -43,6 +44,8 @@ class QuartzLeaseDriverIT {
             await().atMost(PATIENCE).ignoreExceptions().until(() -> LocalSidecars.client(sidecarA).lease().leader());
             SidecarProcess sidecarB = sidecars.start("pod-b", 0);
             try (ExampleProcess appA = app("a", sidecarA, runs); ExampleProcess appB = app("b", sidecarB, runs)) {
+                appA.awaitLine(STARTED);
+                appB.awaitLine(STARTED);
                 awaitRuns(runs, "a", 0, 5, appA, appB);
                 assertThat(read(runs)).as("the standby's scheduler ran nothing").allMatch(r -> r.instance().equals("a"));
 

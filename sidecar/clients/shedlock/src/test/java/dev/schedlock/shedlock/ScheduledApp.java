@@ -32,6 +32,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 @EnableSchedulerLock(defaultLockAtMostFor = "10s")
 public class ScheduledApp {
 
+    /** Printed once the application context has started. */
+    static final String STARTED = "application started";
+
     @Value("${runs.file}")
     private Path runs;
 
@@ -42,6 +45,7 @@ public class ScheduledApp {
         SpringApplication app = new SpringApplication(ScheduledApp.class);
         app.setBannerMode(org.springframework.boot.Banner.Mode.OFF);
         app.run(args);
+        System.out.println(STARTED);
     }
 
     @Bean

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShedLockProviderIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(40);
+    private static final String STARTED = ScheduledApp.STARTED;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -50,6 +51,8 @@ class ShedLockProviderIT {
             await().atMost(PATIENCE).ignoreExceptions().until(() -> LocalSidecars.client(sidecarA).lease().leader());
             SidecarProcess sidecarB = sidecars.start("pod-b", portB, "--permit-mode", "claims");
             try (ExampleProcess appA = app("a", portA, runs); ExampleProcess appB = app("b", portB, runs)) {
+                appA.awaitLine(STARTED);
+                appB.awaitLine(STARTED);
                 awaitRuns(runs, "a", 0, 2, appA, appB);
 
                 long killed = System.nanoTime();
