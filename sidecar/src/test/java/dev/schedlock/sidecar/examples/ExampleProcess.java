@@ -63,7 +63,7 @@ public final class ExampleProcess implements AutoCloseable {
     }
 
     /** Waits until the output has a line containing {@code text}. */
-    void awaitLine(String text) {
+    public void awaitLine(String text) {
         await(name + " prints '" + text + "'").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
                 .until(() -> lines().stream().anyMatch(l -> l.contains(text)) || !process.isAlive());
         if (lines().stream().noneMatch(l -> l.contains(text))) {
