@@ -187,7 +187,9 @@ public final class PermitKeeper implements AutoCloseable {
                 lock.unlock();
             }
             Claim mine = claim;
-            Claim next = mine != null && mine.permit().isValid() ? client.renew(mine) : client.claim(clientName);
+            // With the handle even after the claim ended: then the sidecar grants afresh, whereas a
+            // claim without it would be refused while the sidecar still counts the old one.
+            Claim next = mine != null ? client.renew(mine) : client.claim(clientName);
             lock.lock();
             try {
                 claim = next;

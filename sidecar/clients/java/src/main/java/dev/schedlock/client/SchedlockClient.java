@@ -234,30 +234,36 @@ public final class SchedlockClient {
      * @throws ClaimDeniedException with the sidecar's reason when it grants nothing
      */
     public Claim claim(String client) {
-        Claim claim = claim(client, null, null);
-        // A claim's answer has no store id: read it from the lease view of the same holding. The
-        // claim is granted whatever this answers; it must not be lost to a failed look-up.
+        return withStoreId(claim(client, null, null));
+    }
+
+    /** A claim's answer has no store id: it is read from the lease view of the same holding. */
+    private Claim withStoreId(Claim claim) {
+        // The claim is granted whatever this answers; it must not be lost to a failed look-up.
         LeaseView view;
         try {
             view = awaitChange(-1, Duration.ofMillis(1));
         } catch (SchedlockException e) {
             return claim;
         }
-        if (view.leader() && view.fencingToken() == claim.permit().fencingToken()) {
-            Permit p = claim.permit();
-            return new Claim(client, claim.handle(),
-                    new Permit(p.fencingToken(), view.storeId(), p.sentNanos(), p.validForMillis()), claim.resent());
-        }
-        return claim;
+        Permit p = claim.permit();
+        String storeId = view.leader() && view.fencingToken() == p.fencingToken() ? view.storeId() : null;
+        return new Claim(claim.client(), claim.handle(),
+                new Permit(p.fencingToken(), storeId, p.sentNanos(), p.validForMillis()), claim.resent());
     }
 
     /**
-     * Renews a claim with its handle: a new permit, counted from this request.
+     * Renews a claim with its handle: a new permit, counted from this request. A claim that has
+     * ended (expired, or the sidecar restarted) is claimed afresh by the same call, with a new
+     * handle (and then, as for {@link #claim}, a look-up of the store id).
      *
      * @throws ClaimDeniedException e.g. {@code RELEASING} (stop and return it) or {@code NOT_LEADER}
      */
     public Claim renew(Claim claim) {
-        return claim(claim.client(), claim.handle(), claim.permit().storeId());
+        Claim renewed = claim(claim.client(), claim.handle(), claim.permit().storeId());
+        boolean sameHolding = renewed.handle().equals(claim.handle())
+                && renewed.permit().fencingToken() == claim.permit().fencingToken();
+        return sameHolding ? renewed : withStoreId(renewed);
     }
 
     /**
