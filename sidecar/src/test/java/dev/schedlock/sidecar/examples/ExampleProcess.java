@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
 
 /**
  * One run of a documentation example (a shell script, a Python or Java program) as its own
- * process, with stdout and stderr in one file. {@link #close()} leaves no process behind.
+ * process, with stdout and stderr in one file. {@link #close()} leaves no process behind. Public
+ * for the client modules' tests, which run their scheduler apps with it.
  */
-final class ExampleProcess implements AutoCloseable {
+public final class ExampleProcess implements AutoCloseable {
 
     static final Duration PATIENCE = Duration.ofSeconds(60);
 
@@ -33,7 +34,7 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /** Starts {@code command} in {@code dir} with {@code env} added to this JVM's environment. */
-    static ExampleProcess start(String name, Path dir, List<String> command, Map<String, String> env)
+    public static ExampleProcess start(String name, Path dir, List<String> command, Map<String, String> env)
             throws IOException {
         Path output = dir.resolve(name + ".out");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
@@ -62,7 +63,7 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /** Waits until the output has a line containing {@code text}. */
-    void awaitLine(String text) {
+    public void awaitLine(String text) {
         await(name + " prints '" + text + "'").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
                 .until(() -> lines().stream().anyMatch(l -> l.contains(text)) || !process.isAlive());
         if (lines().stream().noneMatch(l -> l.contains(text))) {
@@ -78,7 +79,7 @@ final class ExampleProcess implements AutoCloseable {
                 .orElseThrow(() -> new AssertionError(name + " exited without printing " + pattern + ":\n" + output()));
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
