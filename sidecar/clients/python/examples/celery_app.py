@@ -10,7 +10,8 @@ from celery import Celery
 import schedlock.celery
 
 app = Celery("reports", broker=os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"))
-app.conf.beat_scheduler = "schedlock.celery:LeaseScheduler"
+app.conf.beat_scheduler = "schedlock.celery:LeaseScheduler"   # sends only with a permit
+app.conf.task_default_queue = os.environ.get("QUEUE", "reports")
 app.conf.beat_schedule = {"report": {"task": "celery_app.report", "schedule": float(os.environ.get("EVERY", "60"))}}
 
 

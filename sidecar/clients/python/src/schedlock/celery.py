@@ -67,7 +67,9 @@ class LeaseSchedulerMixin:
         headers[TOKEN_HEADER] = permit.fencing_token
         headers[STORE_HEADER] = permit.store_id
         entry.options = dict(entry.options, headers=headers)
-        return super().apply_async(entry, producer=producer, advance=advance, **kwargs)
+        result = super().apply_async(entry, producer=producer, advance=advance, **kwargs)
+        log.info("schedlock: sent %s with fencing token %d", entry.name, permit.fencing_token)
+        return result
 
 
 class LeaseScheduler(LeaseSchedulerMixin, PersistentScheduler):

@@ -161,10 +161,11 @@ class Client:
 
     # ------------------------------------------------------------------ pod mode
 
-    def ask(self):
-        """GET /v1/lease: the lease view and, on the leader's pod in pod mode, a permit."""
+    def ask(self, timeout=None):
+        """GET /v1/lease: the lease view and, on the leader's pod in pod mode, a permit.
+        ``timeout`` (default: the client's) bounds this one request."""
         sent = self.clock()                      # read BEFORE sending: the permit counts from here
-        status, doc = self._request("GET", "/v1/lease", ok=(200,))
+        status, doc = self._request("GET", "/v1/lease", ok=(200,), timeout=timeout)
         received = self.clock()
         lease = LeaseView.from_json(doc)
         return Answer(lease, Permit.of(lease.fencing_token, lease.store_id, lease.valid_for_millis,
@@ -196,11 +197,11 @@ class Client:
 
     # ------------------------------------------------------------------ claims mode
 
-    def claim(self, client, handle=None):
+    def claim(self, client, handle=None, timeout=None):
         """POST /v1/claims for ``client``; pass the ``handle`` of the last grant to renew it."""
         body = {"client": client} if handle is None else {"client": client, "handle": handle}
         sent = self.clock()
-        status, doc = self._request("POST", "/v1/claims", body=body, ok=(200, 409))
+        status, doc = self._request("POST", "/v1/claims", body=body, ok=(200, 409), timeout=timeout)
         received = self.clock()
         if status == 200:
             return Claim(True, Permit.of(int(doc["fencingToken"]), None, int(doc["validForMillis"]),

@@ -72,17 +72,25 @@ class LeaseGate:
                 else:
                     self._hold(permit)
                     self._watch_while(permit)
+        except Exception:                        # a failing callback: log it; finally stops the scheduler
+            log.exception("schedlock: the lease gate failed")
+            raise
         finally:
             self._lose("stopped")
             self._return_claim()
 
     def _ask(self):
-        """(permit or None, why not)."""
+        """(permit or None, why not). While a permit is held, the answer is awaited no longer than
+        it lasts (a paused sidecar hangs): the permit ends at its deadline, not later."""
+        held = self.permit()
+        if self._active and held is None:
+            return None, "the permit ended before it was renewed"
+        timeout = None if held is None else max(0.001, min(self.client.timeout, held.remaining()))
         if self._claim_as is None:
-            answer = self.client.ask()
+            answer = self.client.ask(timeout=timeout)
             self._version = answer.lease.version
             return answer.permit, answer.lease.state
-        claim = self.client.claim(self._claim_as, self._handle)
+        claim = self.client.claim(self._claim_as, self._handle, timeout=timeout)
         if claim.granted:
             with self._lock:
                 self._handle = claim.handle

@@ -1,0 +1,437 @@
+package dev.schedlock.sidecar.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.sidecar.process.SidecarProcess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Python package {@code sidecar/clients/python} ({@code schedlock}), its APScheduler and Celery
+ * beat recipes, and the Python examples of {@code docs/api.md} and {@code docs/integrations.md},
+ * run as written against real sidecar processes. The interpreter is Debian's {@code /usr/bin/python3},
+ * the one the Debian packages {@code python3-apscheduler} and {@code python3-celery} install into;
+ * Celery's broker is the machine's RabbitMQ (127.0.0.1:5672, guest/guest).
+ *
+ * <p>The recipe tests run two, then three "pods" (a sidecar and the app beside it) on one SQLite
+ * file, hand the lease over once with SIGTERM of the leading sidecar and once with kill -9, and
+ * check from the record the jobs write: no two runs overlap, and the token rises at each handoff.
+ * Times in the records are {@code time.monotonic()}, the system-wide CLOCK_MONOTONIC on Linux, so
+ * runs of different processes compare.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PythonClientIT {
+
+    static final String PYTHON = "/usr/bin/python3";
+    static final String INSTALL = "apt-get install -y --no-install-recommends python3 python3-apscheduler python3-celery"
+            + " (.ci/install-tools does it)";
+    private static final Path PACKAGE = Path.of(System.getProperty("schedlock.python.dir", "clients/python"))
+            .toAbsolutePath().normalize();
+    private static final Path DOCS = Path.of(System.getProperty("schedlock.docs.dir", "../docs"))
+            .toAbsolutePath().normalize();
+    private static final List<String> FAST_TIMING = List.of("--ttl", "2s", "--heartbeat-interval", "500ms",
+            "--retry-interval", "200ms", "--permit-ttl", "1s");
+    private static final Duration PATIENCE = ExampleProcess.PATIENCE;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path dir;
+
+    private SidecarProcess leader;
+    private SidecarProcess standby;
+    private SidecarProcess claimsLeader;
+    private final List<SidecarProcess> sidecars = new ArrayList<>();
+    private final List<ExampleProcess> apps = new ArrayList<>();
+
+    @BeforeAll
+    void startSidecars() throws Exception {
+        ExampleProcess check = ExampleProcess.run("python-check", dir,
+                List.of(PYTHON, "-c", "import apscheduler, celery"), Map.of());
+        assertThat(check.exitCode()).as("Debian's python3 with APScheduler and Celery; install: " + INSTALL
+                + "\n" + check.output()).isZero();
+        String store = "jdbc:sqlite:" + dir.resolve("lease.db");
+        leader = sidecar("pod-a", "--store", store);
+        awaitLeading(leader);
+        standby = sidecar("pod-b", "--store", store);
+        claimsLeader = sidecar("pod-c", "--store", store, "--lock-name", "workers", "--permit-mode", "claims");
+        awaitLeading(claimsLeader);
+    }
+
+    @AfterEach
+    void stopApps() {
+        apps.forEach(ExampleProcess::close);
+        apps.clear();
+    }
+
+    @AfterAll
+    void stopSidecars() {
+        sidecars.forEach(SidecarProcess::close);
+    }
+
+    // ------------------------------------------------------------------ the package
+
+    @Test
+    void packageUnitTestsShouldPass() throws Exception {
+        ExampleProcess tests = run("unit-tests", dir, List.of(PYTHON, "-m", "unittest", "discover", "-v",
+                "-s", PACKAGE.resolve("tests").toString(), "-t", PACKAGE.toString()), Map.of());
+        assertThat(tests.exitCode()).as(tests.output()).isZero();
+        assertThat(tests.output()).contains("test_answer_that_arrives_after_its_validity_should_be_no_permit ... ok")
+                .contains("test_malformed_http_answer_should_be_sidecar_unavailable ... ok").containsPattern("Ran \\d+ tests");
+    }
+
+    @Test
+    void packageShouldWorkAgainstRealSidecars() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("SCHEDLOCK_TEST_LEADER", url(leader));
+        env.put("SCHEDLOCK_TEST_STANDBY", url(standby));
+        env.put("SCHEDLOCK_TEST_STANDBY_PID", Long.toString(standby.pid()));
+        env.put("SCHEDLOCK_TEST_CLAIMS", url(claimsLeader));
+        ExampleProcess suite = run("sidecar-suite", dir, List.of(PYTHON, "-m", "unittest", "-v",
+                "tests.sidecar_suite"), env);
+        assertThat(suite.exitCode()).as(suite.output()).isZero();
+        assertThat(suite.output()).contains("test_paused_sidecar_should_time_out_not_hang ... ok")
+                .contains("test_claim_should_be_renewed_with_its_handle_and_returned ... ok");
+    }
+
+    @Test
+    void runOnceExampleShouldRunOnlyWithAPermit() throws Exception {
+        Path example = PACKAGE.resolve("examples/run_once.py");
+        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the example as it runs")
+                .contains(Files.readString(example));
+        JsonNode lease = leader.lease();
+        ExampleProcess onLeader = app("run-once-leader", dir, List.of(PYTHON, example.toString()), leader, "pod-a", Map.of());
+        assertThat(onLeader.awaitExit()).as(onLeader.output()).isZero();
+        assertThat(onLeader.output()).startsWith("job runs with fencing token " + lease.path("fencingToken").asLong()
+                + " of store " + lease.path("storeId").asText() + ", ");
+
+        ExampleProcess onStandby = app("run-once-standby", dir, List.of(PYTHON, example.toString()), standby, "pod-b", Map.of());
+        assertThat(onStandby.awaitExit()).as(onStandby.output()).isZero();
+        assertThat(onStandby.output()).isEqualTo("no permit: another pod leads, or this one is starting or stopping");
+
+        ExampleProcess nobody = run("run-once-nobody", dir, List.of(PYTHON, example.toString()),
+                Map.of("SCHEDLOCK_URL", "http://127.0.0.1:9"));
+        assertThat(nobody.exitCode()).isEqualTo(1);
+        assertThat(nobody.output()).startsWith("no permit: the sidecar did not answer: GET http://127.0.0.1:9/v1/lease: ConnectionRefusedError");
+    }
+
+    // ------------------------------------------------------------------ docs/api.md
+
+    @Test
+    void apiDocPermitExampleShouldPrintWhatTheDocShows() throws Exception {
+        DocBlock permit = DocBlock.python(DOCS.resolve("api.md"), "def permit():");
+        ExampleProcess p = runPython("api-permit", permit.code(), leader);
+        assertThat(p.exitCode()).as(p.output()).isZero();
+        assertThat(shape(p.lines())).isEqualTo(shape(permit.output()));
+        assertThat(p.output()).startsWith("allowed: token " + leader.lease().path("fencingToken").asLong() + " for ");
+
+        ExampleProcess onStandby = runPython("api-permit-standby", permit.code(), standby);
+        assertThat(onStandby.output()).as("the standby has no permit").isEqualTo("not allowed to schedule now");
+        ExampleProcess nobody = runPython("api-permit-nobody", permit.code(), "http://127.0.0.1:9");
+        assertThat(nobody.output()).as("no answer is no permit").isEqualTo("not allowed to schedule now");
+    }
+
+    @Test
+    void apiDocClaimsExampleShouldPrintWhatTheDocShows() throws Exception {
+        DocBlock claims = DocBlock.python(DOCS.resolve("api.md"), "def claim(client, handle=None):");
+        ExampleProcess p = runPython("api-claims", claims.code(), claimsLeader);
+        assertThat(p.exitCode()).as(p.output()).isZero();
+        long token = claimsLeader.lease().path("fencingToken").asLong();
+        assertThat(p.lines()).isEqualTo(claims.output().stream()
+                .map(l -> l.replace("token 1", "token " + token)).toList());
+
+        ExampleProcess podMode = runPython("api-claims-pod-mode", claims.code(), leader);
+        assertThat(podMode.lines()).as("a denial's reason").contains("another worker-1, without it: (None, 'PERMIT_MODE_POD')");
+    }
+
+    @Test
+    void apiDocExitExampleShouldStepDownAndSurviveAMissingSidecar() throws Exception {
+        DocBlock onExit = DocBlock.python(DOCS.resolve("api.md"), "def on_exit_pod_mode():");
+        String code = onExit.code() + "\non_exit_pod_mode()\nprint('done')\n";
+        ExampleProcess p = runPython("api-exit", code, standby);
+        assertThat(p.output()).isEqualTo("done");
+        assertThat(standby.lease().path("state").asText()).isEqualTo("STANDBY");
+        ExampleProcess gone = runPython("api-exit-no-sidecar", code, "http://127.0.0.1:9");
+        assertThat(gone.output()).isEqualTo("done");
+    }
+
+    // ------------------------------------------------------------------ recipes
+
+    @Test
+    void apschedulerRecipeShouldRunJobsInOnePodAtATimeAcrossHandoffs() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("aps"));
+        Path record = work.resolve("record");
+        Path example = PACKAGE.resolve("examples/apscheduler_app.py");
+        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the example as it runs")
+                .contains(Files.readString(example));
+        String store = "jdbc:sqlite:" + work.resolve("lease.db");
+        Map<String, String> env = Map.of("JOB_RECORD", record.toString(), "EVERY", "0.2", "JOB_SECONDS", "0.1");
+
+        SidecarProcess a = fastSidecar("aps-a", store);
+        awaitLeading(a);
+        SidecarProcess b = fastSidecar("aps-b", store);
+        app("aps-app-a", work, List.of(PYTHON, example.toString()), a, "pod-a", env);
+        app("aps-app-b", work, List.of(PYTHON, example.toString()), b, "pod-b", env);
+        awaitRuns(record, "pod-a", 3);
+
+        a.sigterm();                                     // graceful: drain, release, the standby takes over
+        awaitRuns(record, "pod-b", 3);
+        SidecarProcess c = fastSidecar("aps-c", store);
+        app("aps-app-c", work, List.of(PYTHON, example.toString()), c, "pod-c", env);
+        b.kill9();                                       // crash: c takes over once the lease expires
+        awaitRuns(record, "pod-c", 3);
+        for (ExampleProcess app : apps) {
+            app.sigterm();
+            assertThat(app.awaitExit()).as(app.output()).isZero();
+        }
+
+        List<Run> runs = runs(record);
+        assertOnePodAtATimeWithRisingTokens(runs);
+        assertThat(runs.get(runs.size() - 1).pod()).isEqualTo("pod-c");
+    }
+
+    @Test
+    void celeryBeatRecipeShouldSendFromOnePodAtATimeAcrossHandoffs() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("celery"));
+        Path record = work.resolve("record");
+        Path examples = PACKAGE.resolve("examples");
+        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the example as it runs")
+                .contains(Files.readString(examples.resolve("celery_app.py")));
+        try (Socket broker = new Socket()) {
+            broker.connect(new InetSocketAddress("127.0.0.1", 5672), 2000);
+        } catch (IOException e) {
+            throw new AssertionError("the Celery test needs RabbitMQ on 127.0.0.1:5672 with user guest/guest:"
+                    + " apt-get install -y rabbitmq-server (" + e + ")");
+        }
+        String queue = "schedlock-it-" + UUID.randomUUID();
+        Map<String, String> env = Map.of("JOB_RECORD", record.toString(), "EVERY", "0.2", "QUEUE", queue,
+                "BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//");
+        List<String> beat = List.of(PYTHON, "-m", "celery", "-A", "celery_app", "beat", "-l", "info");
+        String store = "jdbc:sqlite:" + work.resolve("lease.db");
+        try {
+            ExampleProcess worker = app("celery-worker", Files.createDirectories(work.resolve("worker")),
+                    List.of(PYTHON, "-m", "celery", "-A", "celery_app", "worker", "-P", "solo", "-l", "info"),
+                    null, "worker", env);
+            SidecarProcess a = fastSidecar("celery-a", store);
+            long tokenA = awaitLeading(a);
+            SidecarProcess b = fastSidecar("celery-b", store);
+            ExampleProcess beatA = app("beat-a", Files.createDirectories(work.resolve("a")), beat, a, "pod-a", env);
+            ExampleProcess beatB = app("beat-b", Files.createDirectories(work.resolve("b")), beat, b, "pod-b", env);
+            awaitTokens(record, tokenA, 3);
+            beatB.awaitLine("schedlock: not sending report (celery_app.report): no permit (STANDBY)");
+
+            a.sigterm();
+            long tokenB = awaitLeading(b);
+            awaitTokens(record, tokenB, 3);
+            SidecarProcess c = fastSidecar("celery-c", store);
+            ExampleProcess beatC = app("beat-c", Files.createDirectories(work.resolve("c")), beat, c, "pod-c", env);
+            b.kill9();
+            long tokenC = awaitLeading(c);
+            awaitTokens(record, tokenC, 3);
+            for (ExampleProcess p : List.of(beatA, beatB, beatC)) {
+                p.sigterm();
+                p.awaitExit();
+            }
+            int sent = sent(beatA, tokenA) + sent(beatB, tokenB) + sent(beatC, tokenC);
+            await("the worker ran every message the beats sent").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.readAllLines(record).size() >= sent);
+            worker.sigterm();
+            worker.awaitExit();
+
+            List<Long> tokens = Files.readAllLines(record).stream().map(l -> Long.parseLong(l.split(" ")[2])).toList();
+            assertThat(tokens).as("each message carries its beat's token, one beat at a time").hasSize(sent)
+                    .isSorted().containsOnly(tokenA, tokenB, tokenC);
+            assertThat(tokenA).isLessThan(tokenB);
+            assertThat(tokenB).isLessThan(tokenC);
+        } finally {
+            run("delete-queue", work, List.of(PYTHON, "-c", "import amqp, sys\n"
+                    + "c = amqp.Connection('127.0.0.1:5672', userid='guest', password='guest'); c.connect()\n"
+                    + "c.channel().queue_delete(sys.argv[1]); c.close()", queue), Map.of());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    record Run(String pod, long token, double start, double end) {
+    }
+
+    /** Sorted by start: each run starts after the one before ended, and tokens rise with the pod. */
+    static void assertOnePodAtATimeWithRisingTokens(List<Run> runs) {
+        List<Run> sorted = runs.stream().sorted((x, y) -> Double.compare(x.start(), y.start())).toList();
+        for (int i = 1; i < sorted.size(); i++) {
+            Run before = sorted.get(i - 1);
+            Run run = sorted.get(i);
+            assertThat(run.start()).as("no overlap: %s after %s", run, before).isGreaterThanOrEqualTo(before.end());
+            if (run.pod().equals(before.pod())) {
+                assertThat(run.token()).as("one holding per pod: %s after %s", run, before).isEqualTo(before.token());
+            } else {
+                assertThat(run.token()).as("a new holder has a higher token: %s after %s", run, before)
+                        .isGreaterThan(before.token());
+            }
+        }
+        assertThat(sorted.stream().map(Run::pod).distinct().toList()).as("pods in order")
+                .containsExactly("pod-a", "pod-b", "pod-c");
+    }
+
+    private static List<Run> runs(Path record) throws IOException {
+        if (!Files.exists(record)) {
+            return List.of();
+        }
+        return Files.readAllLines(record).stream().filter(l -> !l.isBlank()).map(l -> l.split(" "))
+                .map(f -> new Run(f[0], Long.parseLong(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])))
+                .toList();
+    }
+
+    private static void awaitRuns(Path record, String pod, int count) {
+        await(count + " runs in " + pod).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                .until(() -> runs(record).stream().filter(r -> r.pod().equals(pod)).count() >= count);
+    }
+
+    private static void awaitTokens(Path record, long token, int count) {
+        await(count + " messages with token " + token).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(record) && Files.readAllLines(record).stream()
+                        .filter(l -> l.endsWith(" " + token)).count() >= count);
+    }
+
+    private static final Pattern SENT = Pattern.compile("schedlock: sent report with fencing token (\\d+)");
+
+    /** How many messages a beat logged as sent; all of them with {@code token}. */
+    private static int sent(ExampleProcess beat, long token) {
+        List<Long> tokens = beat.lines().stream().map(SENT::matcher).filter(Matcher::find)
+                .map(m -> Long.parseLong(m.group(1))).toList();
+        assertThat(tokens).as(beat + " sent with its own holding's token only").containsOnly(token);
+        return tokens.size();
+    }
+
+    /** Every run of a number becomes N: timings, tokens and ports differ from run to run. */
+    private static List<String> shape(List<String> lines) {
+        return lines.stream().map(l -> l.replaceAll("\\d+(\\.\\d+)?", "N")).toList();
+    }
+
+    private SidecarProcess sidecar(String pod, String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("run", "--pod-name", pod,
+                "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
+        all.addAll(List.of(args));
+        SidecarProcess p = SidecarProcess.start(pod, dir, all);
+        sidecars.add(p);
+        return p.awaitListening();
+    }
+
+    private SidecarProcess fastSidecar(String pod, String store) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--store", store));
+        args.addAll(FAST_TIMING);
+        return sidecar(pod, args.toArray(String[]::new));
+    }
+
+    private static long awaitLeading(SidecarProcess p) {
+        JsonNode lease = await(p + " leads").atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    try {
+                        return p.lease();
+                    } catch (IOException | AssertionError e) {
+                        return null;
+                    }
+                }, l -> l != null && l.path("leader").asBoolean());
+        return lease.path("fencingToken").asLong();
+    }
+
+    private static String url(SidecarProcess sidecar) {
+        return sidecar.controlUri("").toString().replaceAll("/$", "");
+    }
+
+    /** A Python program beside {@code sidecar} (none for a Celery worker), with the package on its path. */
+    private ExampleProcess app(String name, Path work, List<String> command, SidecarProcess sidecar, String pod,
+            Map<String, String> extra) throws IOException {
+        Map<String, String> env = pythonEnv(extra);
+        if (sidecar != null) {
+            env.put("SCHEDLOCK_URL", url(sidecar));
+        }
+        env.put("POD_NAME", pod);
+        ExampleProcess p = ExampleProcess.start(name, work, command, env);
+        apps.add(p);
+        return p;
+    }
+
+    private ExampleProcess run(String name, Path work, List<String> command, Map<String, String> extra)
+            throws IOException, InterruptedException {
+        ExampleProcess p = ExampleProcess.start(name, work, command, pythonEnv(extra));
+        apps.add(p);
+        p.awaitExit();
+        return p;
+    }
+
+    private ExampleProcess runPython(String name, String code, SidecarProcess sidecar)
+            throws IOException, InterruptedException {
+        return runPython(name, code, url(sidecar));
+    }
+
+    /** Runs a documentation example with its sidecar address replaced by {@code url}. */
+    private ExampleProcess runPython(String name, String code, String url) throws IOException, InterruptedException {
+        assertThat(code).as("the example talks to the default control API").contains("http://127.0.0.1:8470");
+        Path file = dir.resolve(name + ".py");
+        Files.writeString(file, code.replace("http://127.0.0.1:8470", url));
+        return run(name, dir, List.of(PYTHON, file.toString()), Map.of());
+    }
+
+    private static Map<String, String> pythonEnv(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        // the package, its examples, and its root for tests.sidecar_suite
+        env.put("PYTHONPATH", PACKAGE.resolve("src") + ":" + PACKAGE.resolve("examples") + ":" + PACKAGE);
+        env.put("PYTHONDONTWRITEBYTECODE", "1");        // no __pycache__ in the source tree
+        env.put("PYTHONUNBUFFERED", "1");
+        return env;
+    }
+
+    /** A fenced code block of a Markdown file and the plain block right after it (its output), if any. */
+    record DocBlock(String code, List<String> output) {
+
+        private static final Pattern BLOCK = Pattern.compile("```(\\w*)\\n(.*?)```", Pattern.DOTALL);
+
+        static DocBlock python(Path markdown, String containing) throws IOException {
+            String text = Files.readString(markdown);
+            Matcher m = BLOCK.matcher(text);
+            while (m.find()) {
+                if (m.group(1).equals("python") && m.group(2).contains(containing)) {
+                    String code = m.group(2);
+                    List<String> output = List.of();
+                    Matcher next = BLOCK.matcher(text);
+                    if (next.find(m.end()) && next.group(1).isEmpty()
+                            && text.substring(m.end(), next.start()).isBlank()) {
+                        output = next.group(2).lines().toList();
+                    }
+                    return new DocBlock(code, output);
+                }
+            }
+            throw new AssertionError(markdown + " has no python block with '" + containing + "'");
+        }
+
+        static List<String> pythonBlocks(Path markdown) throws IOException {
+            List<String> blocks = new ArrayList<>();
+            Matcher m = BLOCK.matcher(Files.readString(markdown));
+            while (m.find()) {
+                if (m.group(1).equals("python")) {
+                    blocks.add(m.group(2));
+                }
+            }
+            return blocks;
+        }
+    }
+}
