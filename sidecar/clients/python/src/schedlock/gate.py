@@ -44,12 +44,14 @@ class LeaseGate:
         return self
 
     def stop(self, timeout=2.0):
-        """Calls on_stop now if a permit was held and returns a held claim; then waits at most
-        ``timeout`` seconds for the thread (a daemon), which returns a claim it got meanwhile."""
+        """Calls on_stop now if a permit was held and returns a held claim. In claims mode it then
+        waits at most ``timeout`` seconds for the thread (a daemon), which returns a claim it got
+        meanwhile; in pod mode there is nothing to return, and it does not wait."""
         self._stopping.set()
         self._lose("stopped")
         self._return_claim()
-        self._thread.join(timeout)
+        if self._claim_as is not None:
+            self._thread.join(timeout)
 
     def permit(self):
         """The permit held now, or None (also once its deadline has passed)."""
