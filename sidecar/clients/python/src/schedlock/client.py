@@ -242,7 +242,7 @@ class Client:
                 raise SidecarUnavailable("%s %s%s: HTTP %d with a body that is not JSON"
                                          % (method, self.url, path, status))
             return status, doc or {}
-        doc = doc if isinstance(doc, dict) else {}   # 405 or 413 may come without a JSON body
+        doc = doc if isinstance(doc, dict) else {}   # not the API's JSON (another server on the port)
         raise RequestRefused(status, doc.get("error"), doc.get("message"))
 
 
