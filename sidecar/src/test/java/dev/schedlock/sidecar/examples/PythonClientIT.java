@@ -161,6 +161,14 @@ class PythonClientIT {
 
         ExampleProcess podMode = runPython("api-claims-pod-mode", claims.code(), leader);
         assertThat(podMode.lines()).as("a denial's reason").contains("another worker-1, without it: (None, 'PERMIT_MODE_POD')");
+
+        // A 400 has no "reason" in its body, only "error"; a sidecar that does not answer is no grant.
+        String definitions = claims.code().substring(0, claims.code().indexOf("token, deadline, handle = claim("));
+        ExampleProcess badName = runPython("api-claims-400", definitions + "print(claim('worker 1'))\n", claimsLeader);
+        assertThat(badName.output()).isEqualTo("(None, 'BAD_REQUEST', None)");
+        ExampleProcess nobody = runPython("api-claims-nobody", definitions + "print(claim('worker-1'))\n",
+                "http://127.0.0.1:9");
+        assertThat(nobody.output()).isEqualTo("(None, 'NO_ANSWER', None)");
     }
 
     @Test
