@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the one the Debian packages {@code python3-apscheduler} and {@code python3-celery} install into;
  * Celery's broker is the machine's RabbitMQ (127.0.0.1:5672, guest/guest).
  *
- * <p>The recipe tests run two, then three "pods" (a sidecar and the app beside it) on one SQLite
- * file, hand the lease over once with SIGTERM of the leading sidecar and once with kill -9, and
- * check from the record the jobs write: no two runs overlap, and the token rises at each handoff.
+ * <p>The recipe test runs three "pods" (a sidecar and the apps beside it) on one SQLite file,
+ * hands the lease over once with SIGTERM of the leading sidecar and once with kill -9, and checks
+ * from the records the jobs write: no two runs overlap, and the token rises at each handoff.
  * Times in the records are {@code time.monotonic()}, the system-wide CLOCK_MONOTONIC on Linux, so
  * runs of different processes compare.
  */
@@ -68,11 +68,18 @@ class PythonClientIT {
                 List.of(PYTHON, "-c", "import apscheduler, celery"), Map.of());
         assertThat(check.exitCode()).as("Debian's python3 with APScheduler and Celery; install: " + INSTALL
                 + "\n" + check.output()).isZero();
+        // Started together (JVM start-ups are most of this class's time); pod-a and pod-b compete for
+        // the lock "default", and whichever wins is the leader of the tests, the other the standby.
         String store = "jdbc:sqlite:" + dir.resolve("lease.db");
-        leader = sidecar("pod-a", "--store", store);
-        awaitLeading(leader);
-        standby = sidecar("pod-b", "--store", store);
-        claimsLeader = sidecar("pod-c", "--store", store, "--lock-name", "workers", "--permit-mode", "claims");
+        List<SidecarProcess> pods = List.of(launch("pod-a", "--store", store), launch("pod-b", "--store", store),
+                launch("pod-c", "--store", store, "--lock-name", "workers", "--permit-mode", "claims"));
+        for (SidecarProcess p : pods) {
+            p.awaitListening();
+        }
+        Pod first = awaitLeaderAmong(List.of(new Pod("pod-a", pods.get(0), 0), new Pod("pod-b", pods.get(1), 0)));
+        leader = first.sidecar();
+        standby = leader == pods.get(0) ? pods.get(1) : pods.get(0);
+        claimsLeader = pods.get(2);
         awaitLeading(claimsLeader);
     }
 
@@ -184,25 +191,84 @@ class PythonClientIT {
 
     // ------------------------------------------------------------------ recipes
 
+    /**
+     * Both recipes in one scenario (one set of sidecars and handoffs for both, to save CI time):
+     * each of three pods runs its sidecar, the APScheduler example and a Celery beat of the Celery
+     * example (pod mode: every process of the leading pod has a permit, here for two separate
+     * schedules); one Celery worker runs what the beats send.
+     */
     @Test
-    void apschedulerRecipeShouldRunJobsInOnePodAtATimeAcrossHandoffs() throws Exception {
-        Path work = Files.createDirectories(dir.resolve("aps"));
-        Path record = work.resolve("record");
-        Path example = PACKAGE.resolve("examples/apscheduler_app.py");
-        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the example as it runs")
-                .contains(Files.readString(example));
-        Map<String, String> env = Map.of("JOB_RECORD", record.toString(), "EVERY", "0.2", "JOB_SECONDS", "0.1");
-
-        List<Pod> leaders = handOffTwice(work, pod -> app("aps-" + pod.name, work, List.of(PYTHON, example.toString()),
-                pod.sidecar, pod.name, env), pod -> awaitRuns(record, pod.name, 3));
-        for (ExampleProcess app : apps) {
-            app.sigterm();
+    void apschedulerAndCeleryBeatRecipesShouldRunInOnePodAtATimeAcrossHandoffs() throws Exception {
+        try (Socket broker = new Socket()) {
+            broker.connect(new InetSocketAddress("127.0.0.1", 5672), 2000);
+        } catch (IOException e) {
+            throw new AssertionError("the Celery test needs RabbitMQ on 127.0.0.1:5672 with user guest/guest:"
+                    + " apt-get install -y rabbitmq-server (" + e + ")");
         }
-        for (ExampleProcess app : apps) {
-            assertThat(app.awaitExit()).as(app.output()).isZero();
-        }
+        Path work = Files.createDirectories(dir.resolve("recipes"));
+        Path apsRecord = work.resolve("aps-record");
+        Path celeryRecord = work.resolve("celery-record");
+        Path apsExample = PACKAGE.resolve("examples/apscheduler_app.py");
+        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the examples as they run")
+                .contains(Files.readString(apsExample), Files.readString(PACKAGE.resolve("examples/celery_app.py")));
+        Map<String, String> apsEnv = Map.of("JOB_RECORD", apsRecord.toString(), "EVERY", "0.2", "JOB_SECONDS", "0.1");
+        String queue = "schedlock-it-" + UUID.randomUUID();
+        Map<String, String> celeryEnv = Map.of("JOB_RECORD", celeryRecord.toString(), "EVERY", "0.2", "QUEUE", queue,
+                "BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//");
+        List<String> beat = List.of(PYTHON, "-m", "celery", "-A", "celery_app", "beat", "-l", "info");
+        try {
+            ExampleProcess worker = app("celery-worker", Files.createDirectories(work.resolve("worker")),
+                    List.of(PYTHON, "-m", "celery", "-A", "celery_app", "worker", "-P", "solo", "-l", "info"),
+                    null, "worker", celeryEnv);
+            Map<String, ExampleProcess> schedulers = new HashMap<>();
+            Map<String, ExampleProcess> beats = new HashMap<>();
+            List<Pod> leaders = handOffTwice(work, pod -> {
+                schedulers.put(pod.name, app("aps-" + pod.name, work, List.of(PYTHON, apsExample.toString()),
+                        pod.sidecar, pod.name, apsEnv));
+                beats.put(pod.name, app("beat-" + pod.name, Files.createDirectories(work.resolve(pod.name)), beat,
+                        pod.sidecar, pod.name, celeryEnv));
+            }, pod -> {
+                awaitRuns(apsRecord, pod.name, 3);
+                awaitTokens(celeryRecord, pod.token, 3);
+            });
+            List<ExampleProcess> stopping = new ArrayList<>(schedulers.values());
+            stopping.addAll(beats.values());
+            for (ExampleProcess p : stopping) {
+                p.sigterm();
+            }
+            for (ExampleProcess p : schedulers.values()) {
+                assertThat(p.awaitExit()).as(p.output()).isZero();
+            }
+            for (ExampleProcess p : beats.values()) {
+                p.awaitExit();
+            }
+            assertApschedulerRanOnePodAtATime(runs(apsRecord), leaders);
 
-        List<Run> runs = runs(record).stream().sorted((x, y) -> Double.compare(x.start(), y.start())).toList();
+            assertThat(beats.get(leaders.get(2).name).lines()).as("a standby beat ticks, but does not send")
+                    .anyMatch(l -> l.contains("schedlock: not sending report (celery_app.report): no permit (STANDBY)"));
+            int sent = 0;
+            for (Pod leader : leaders) {
+                sent += sent(beats.get(leader.name), leader.token);
+            }
+            int all = sent;
+            await("the worker ran every message the beats sent").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.readAllLines(celeryRecord).size() >= all);
+            worker.sigterm();
+            worker.awaitExit();
+            List<Long> tokens = Files.readAllLines(celeryRecord).stream()
+                    .map(l -> Long.parseLong(l.split(" ")[2])).toList();
+            assertThat(tokens).as("each message carries its beat's token, one beat at a time").hasSize(sent)
+                    .isSorted().containsOnly(leaders.stream().map(Pod::token).toArray(Long[]::new));
+        } finally {
+            run("delete-queue", work, List.of(PYTHON, "-c", "import amqp, sys\n"
+                    + "c = amqp.Connection('127.0.0.1:5672', userid='guest', password='guest'); c.connect()\n"
+                    + "c.channel().queue_delete(sys.argv[1]); c.close()", queue), Map.of());
+        }
+    }
+
+    /** No two runs overlap in time; the pods ran one after the other in the order they led, with their tokens. */
+    private static void assertApschedulerRanOnePodAtATime(List<Run> recorded, List<Pod> leaders) {
+        List<Run> runs = recorded.stream().sorted((x, y) -> Double.compare(x.start(), y.start())).toList();
         for (int i = 1; i < runs.size(); i++) {
             Run before = runs.get(i - 1);
             Run run = runs.get(i);
@@ -213,62 +279,8 @@ class PythonClientIT {
         assertThat(runs.stream().map(Run::pod).distinct().toList()).as("one pod after the other, each once")
                 .containsExactlyElementsOf(leaders.stream().map(Pod::name).toList());
         assertThat(runs.stream().map(Run::token).distinct().toList()).as("one token per holding, rising")
-                .containsExactlyElementsOf(leaders.stream().map(Pod::token).toList()).isSorted();
-    }
-
-    @Test
-    void celeryBeatRecipeShouldSendFromOnePodAtATimeAcrossHandoffs() throws Exception {
-        try (Socket broker = new Socket()) {
-            broker.connect(new InetSocketAddress("127.0.0.1", 5672), 2000);
-        } catch (IOException e) {
-            throw new AssertionError("the Celery test needs RabbitMQ on 127.0.0.1:5672 with user guest/guest:"
-                    + " apt-get install -y rabbitmq-server (" + e + ")");
-        }
-        Path work = Files.createDirectories(dir.resolve("celery"));
-        Path record = work.resolve("record");
-        assertThat(DocBlock.pythonBlocks(DOCS.resolve("integrations.md"))).as("the guide shows the example as it runs")
-                .contains(Files.readString(PACKAGE.resolve("examples/celery_app.py")));
-        String queue = "schedlock-it-" + UUID.randomUUID();
-        Map<String, String> env = Map.of("JOB_RECORD", record.toString(), "EVERY", "0.2", "QUEUE", queue,
-                "BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//");
-        List<String> beat = List.of(PYTHON, "-m", "celery", "-A", "celery_app", "beat", "-l", "info");
-        try {
-            ExampleProcess worker = app("celery-worker", Files.createDirectories(work.resolve("worker")),
-                    List.of(PYTHON, "-m", "celery", "-A", "celery_app", "worker", "-P", "solo", "-l", "info"),
-                    null, "worker", env);
-            Map<String, ExampleProcess> beats = new HashMap<>();
-            List<Pod> leaders = handOffTwice(work, pod -> beats.put(pod.name, app("beat-" + pod.name,
-                    Files.createDirectories(work.resolve(pod.name)), beat, pod.sidecar, pod.name, env)),
-                    pod -> awaitTokens(record, pod.token, 3));
-            assertThat(beats.get(leaders.get(2).name).lines()).as("a standby beat ticks, but does not send")
-                    .anyMatch(l -> l.contains("schedlock: not sending report (celery_app.report): no permit (STANDBY)"));
-            for (ExampleProcess p : beats.values()) {
-                p.sigterm();
-            }
-            for (ExampleProcess p : beats.values()) {
-                p.awaitExit();
-            }
-            int sent = 0;
-            for (Pod leader : leaders) {
-                sent += sent(beats.get(leader.name), leader.token);
-            }
-            int all = sent;
-            await("the worker ran every message the beats sent").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
-                    .until(() -> Files.readAllLines(record).size() >= all);
-            worker.sigterm();
-            worker.awaitExit();
-
-            List<Long> tokens = Files.readAllLines(record).stream().map(l -> Long.parseLong(l.split(" ")[2])).toList();
-            assertThat(tokens).as("each message carries its beat's token, one beat at a time").hasSize(sent)
-                    .isSorted().containsOnly(
-                            leaders.stream().map(Pod::token).toArray(Long[]::new));
-            assertThat(leaders.stream().map(Pod::token).toList()).as("rising at each handoff").isSorted()
-                    .doesNotHaveDuplicates();
-        } finally {
-            run("delete-queue", work, List.of(PYTHON, "-c", "import amqp, sys\n"
-                    + "c = amqp.Connection('127.0.0.1:5672', userid='guest', password='guest'); c.connect()\n"
-                    + "c.channel().queue_delete(sys.argv[1]); c.close()", queue), Map.of());
-        }
+                .containsExactlyElementsOf(leaders.stream().map(Pod::token).toList()).isSorted()
+                .doesNotHaveDuplicates();
     }
 
     /** A sidecar and the app beside it; {@code token} once it has led. */
@@ -286,6 +298,7 @@ class PythonClientIT {
      * one runs. Returns the three leaders in order, with their tokens.
      */
     private List<Pod> handOffTwice(Path work, PodAction startApp, PodAction ran) throws Exception {
+        long t0 = System.nanoTime();
         String store = "jdbc:sqlite:" + work.resolve("lease.db");
         List<SidecarProcess> started = new ArrayList<>();
         for (String name : List.of("pod-a", "pod-b", "pod-c")) {
@@ -303,17 +316,26 @@ class PythonClientIT {
             startApp.apply(pod);
             pods.add(pod);
         }
+        phase(t0, "3 sidecars listen, apps started");
         List<Pod> leaders = new ArrayList<>();
         leaders.add(awaitLeaderAmong(pods));
         ran.apply(leaders.get(0));
+        phase(t0, leaders.get(0).name() + " led and ran; SIGTERM to its sidecar");
         leaders.get(0).sidecar().sigterm();
         leaders.add(awaitLeaderAmong(without(pods, leaders)));
         ran.apply(leaders.get(1));
+        phase(t0, leaders.get(1).name() + " led and ran; SIGKILL to its sidecar");
         leaders.get(1).sidecar().kill9();
         leaders.add(awaitLeaderAmong(without(pods, leaders)));
         ran.apply(leaders.get(2));
+        phase(t0, leaders.get(2).name() + " led and ran");
         assertThat(leaders.get(0).sidecar().awaitExit(PATIENCE)).as("graceful stop").isZero();
         return leaders;
+    }
+
+    /** Where the time goes (CI time is scarce): printed to the test's output. */
+    private static void phase(long t0, String what) {
+        System.out.printf(java.util.Locale.ROOT, "PythonClientIT %6.1f s: %s%n", (System.nanoTime() - t0) / 1e9, what);
     }
 
     private static List<Pod> without(List<Pod> pods, List<Pod> leaders) {
@@ -377,13 +399,14 @@ class PythonClientIT {
         return lines.stream().map(l -> l.replaceAll("\\d+(\\.\\d+)?", "N")).toList();
     }
 
-    private SidecarProcess sidecar(String pod, String... args) throws IOException, InterruptedException {
+    /** Starts {@code run} with system-chosen ports, without waiting for it to listen. */
+    private SidecarProcess launch(String pod, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("run", "--pod-name", pod,
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
         all.addAll(List.of(args));
         SidecarProcess p = SidecarProcess.start(pod, dir, all);
         sidecars.add(p);
-        return p.awaitListening();
+        return p;
     }
 
     private static long awaitLeading(SidecarProcess p) {
