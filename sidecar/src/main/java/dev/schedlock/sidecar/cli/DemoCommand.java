@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code demo}: three sidecars on one SQLite file, with failover you can watch. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start three sidecars on one SQLite file, each with a small scheduler client; kill the"
-                + " leader, watch the takeover, hand over gracefully once, and stop (about a minute).")
+                + " leader, watch the takeover, hand over gracefully once, and stop (about 25 s).")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the database and logs. Default: a new temp dir")
