@@ -69,14 +69,14 @@ public final class Demo {
         clients.setDaemon(true);
         clients.start();
 
-        Member first = awaitLeader(null, Duration.ofSeconds(10));
+        Member first = awaitLeader(null, Duration.ofSeconds(30));
         watch(Duration.ofSeconds(4));
 
         say(">>> kill -9 " + first.name + " (the leader): its row stays until the TTL (" + TTL.toSeconds()
                 + "s) runs out");
         long killedAt = System.nanoTime();
         first.process.destroyForcibly();
-        Member second = awaitLeader(first, Duration.ofSeconds(15));
+        Member second = awaitLeader(first, Duration.ofSeconds(30));
         say(String.format(Locale.ROOT, ">>> %s took over %.1fs after the kill (TTL %ds), with a higher token",
                 second.name, (System.nanoTime() - killedAt) / 1e9, TTL.toSeconds()));
         watch(Duration.ofSeconds(4));
@@ -84,7 +84,7 @@ public final class Demo {
         say(">>> SIGTERM " + second.name + ": it stops granting, waits for its permits to expire, releases");
         long termAt = System.nanoTime();
         second.process.destroy();
-        Member third = awaitLeader(second, Duration.ofSeconds(15));
+        Member third = awaitLeader(second, Duration.ofSeconds(30));
         say(String.format(Locale.ROOT, ">>> %s leads %.1fs after the SIGTERM: no TTL wait", third.name,
                 (System.nanoTime() - termAt) / 1e9));
         second.process.waitFor(10, TimeUnit.SECONDS);
@@ -135,7 +135,7 @@ public final class Demo {
             return CompletableFuture.completedFuture(null);
         }
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + m.control + "/v1/lease"))
-                .timeout(Duration.ofMillis(400)).GET().build();
+                .timeout(Duration.ofSeconds(1)).GET().build(); // one permit TTL: a slower answer is no job
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
             try {
                 JsonNode lease = json.readTree(r.body());
