@@ -1,8 +1,5 @@
 package dev.schedlock.operator.reconciler;
 
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
-import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -14,13 +11,12 @@ import java.util.Map;
  * patches a resource by name. Off until a test calls {@link #serve}, so that the operator's own
  * client meets the mock server as before. Answered whatever the query string ({@code ?timeout=…}).
  */
-final class DiscoveryDocuments extends Dispatcher implements Resetable, CustomResourceAware {
+final class DiscoveryDocuments extends WrappingDispatcher {
 
-    private final Dispatcher delegate;
     private volatile Map<String, String> documents = Map.of();
 
     DiscoveryDocuments(Dispatcher delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /**
@@ -55,20 +51,5 @@ final class DiscoveryDocuments extends Dispatcher implements Resetable, CustomRe
             return delegate.dispatch(request);
         }
         return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(document);
-    }
-
-    @Override
-    public void reset() {
-        ((Resetable) delegate).reset();
-    }
-
-    @Override
-    public void expectCustomResource(CustomResourceDefinitionContext context) {
-        ((CustomResourceAware) delegate).expectCustomResource(context);
-    }
-
-    @Override
-    public void shutdown() {
-        delegate.shutdown();
     }
 }

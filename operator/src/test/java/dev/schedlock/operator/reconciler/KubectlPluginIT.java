@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.charts.Tools;
 import dev.schedlock.operator.TestResources;
 import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
-import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import dev.schedlock.operator.api.v1alpha1.StepDownStatus;
 import dev.schedlock.operator.model.Labels;
@@ -83,7 +82,7 @@ class KubectlPluginIT {
 
     @Test
     void shouldShowTheLeaderAndHistoryFromTheSidecarsAndStepTheLeaderDownThroughTheOperator() throws Exception {
-        k8s.create(withShortLease(TestResources.sqlite(NAME)));
+        k8s.create(EndToEndIT.withShortLease(TestResources.sqlite(NAME)));
         LeaderStatus first = awaitLeader(null);
 
         Tools.Result table = plugin("status", NAME).assertSuccess();
@@ -178,17 +177,6 @@ class KubectlPluginIT {
     private Optional<String> annotationOf(String pod) {
         Pod p = k8s.client.pods().inNamespace(MockCluster.NAMESPACE).withName(pod).get();
         return Optional.ofNullable(p.getMetadata().getAnnotations()).map(a -> a.get(Labels.POD_STEP_DOWN_ANNOTATION));
-    }
-
-    /** TTL 3 s, so that everything happens within seconds. */
-    private static SchedulerDeployment withShortLease(SchedulerDeployment sd) {
-        LeaseSpec lease = new LeaseSpec();
-        lease.setTtl("3s");
-        lease.setHeartbeatInterval("1s");
-        lease.setRetryInterval("500ms");
-        lease.setPermitTtl("1s");
-        sd.getSpec().setLease(lease);
-        return sd;
     }
 
     private LeaderStatus awaitLeader(String previous) {

@@ -1,8 +1,5 @@
 package dev.schedlock.operator.reconciler;
 
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
-import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -23,17 +20,16 @@ import java.util.regex.Pattern;
  * answer is returned as it came, as the real proxy does. A pod without an IP is answered 503, as
  * the real API server does when it cannot reach the pod. Everything else goes to the mock server.
  */
-final class PodProxy extends Dispatcher implements Resetable, CustomResourceAware {
+final class PodProxy extends WrappingDispatcher {
 
     private static final Pattern PROXY = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/:]+):(\\d+)/proxy(/[^?]*)?(\\?.*)?$");
 
-    private final Dispatcher delegate;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** Pod name → its IP; set by the test that runs pods. */
     private volatile Function<String, Optional<String>> podIps = pod -> Optional.empty();
 
     PodProxy(Dispatcher delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     void routeTo(Function<String, Optional<String>> ips) {
@@ -74,20 +70,5 @@ final class PodProxy extends Dispatcher implements Resetable, CustomResourceAwar
                 .setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"" + reason
                         + "\",\"code\":" + code + ",\"message\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"")
                         + "\"}");
-    }
-
-    @Override
-    public void reset() {
-        ((Resetable) delegate).reset();
-    }
-
-    @Override
-    public void expectCustomResource(CustomResourceDefinitionContext context) {
-        ((CustomResourceAware) delegate).expectCustomResource(context);
-    }
-
-    @Override
-    public void shutdown() {
-        delegate.shutdown();
     }
 }
