@@ -94,6 +94,7 @@ public final class DeploymentModel {
         pod.getVolumes().add(new VolumeBuilder().withName(SidecarContainer.TMP_VOLUME)
                 .withNewEmptyDir().withSizeLimit(new Quantity("64Mi")).endEmptyDir()
                 .build());
+        pod.getVolumes().add(SidecarContainer.stepDownVolume());
         pod.getVolumes().addAll(store.volumes());
         if (pod.getSecurityContext() == null) {
             pod.setSecurityContext(new PodSecurityContextBuilder().build());

@@ -19,6 +19,16 @@ public final class Labels {
     public static final String ROLE_STANDBY = "standby";
     /** The full resource name, on pods: label values are cut to 63 characters, annotations are not. */
     public static final String OWNER_ANNOTATION = "schedlock.dev/scheduler-deployment";
+    /**
+     * On the SchedulerDeployment, set by people or {@code kubectl schedlock step-down}: any new value
+     * asks the pod that leads to step down (once per value; status.stepDown records the outcome).
+     */
+    public static final String STEP_DOWN_REQUEST_ANNOTATION = "schedlock.dev/step-down-requested";
+    /**
+     * On the leading pod, set by the operator: {@code {"pod":"…","nonce":"…"}}, which the kubelet
+     * copies into the sidecar's step-down file (a downward API volume).
+     */
+    public static final String POD_STEP_DOWN_ANNOTATION = "schedlock.dev/step-down";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String OPERATOR = "schedlock-operator";
 

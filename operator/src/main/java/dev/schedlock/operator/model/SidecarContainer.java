@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.ArrayList;
@@ -35,6 +37,14 @@ public final class SidecarContainer {
     static final String RUN_DIR = "/run/schedlock";
     static final String SIGNAL_FILE = RUN_DIR + "/lease.json";
     static final String TMP_VOLUME = "schedlock-tmp";
+    /**
+     * A downward API volume with the pod's annotation {@code schedlock.dev/step-down}: how the
+     * operator asks this pod's sidecar to step down without the store, the loopback control API or
+     * pods/exec. Passed as an env var rather than a flag: a pinned older sidecar image ignores it.
+     */
+    static final String STEP_DOWN_VOLUME = "schedlock-step-down";
+    static final String STEP_DOWN_DIR = "/etc/schedlock/step-down";
+    static final String STEP_DOWN_ITEM = "request";
 
     private SidecarContainer() {
     }
@@ -105,11 +115,23 @@ public final class SidecarContainer {
         return args;
     }
 
-    /** Pod name and UID identify the holder; the IP is where the status server listens. */
+    /**
+     * Pod name and UID identify the holder; the IP is where the status server listens; the
+     * step-down file is where the operator's requests arrive.
+     */
     private static List<EnvVar> downwardApiEnv() {
         return List.of(fieldRef("POD_NAME", "metadata.name"),
                 fieldRef("POD_UID", "metadata.uid"),
-                fieldRef("POD_IP", "status.podIP"));
+                fieldRef("POD_IP", "status.podIP"),
+                new EnvVar("SCHEDLOCK_STEP_DOWN_FILE", STEP_DOWN_DIR + "/" + STEP_DOWN_ITEM, null));
+    }
+
+    /** The volume behind {@link #STEP_DOWN_DIR}: one file, the step-down annotation (empty when absent). */
+    static Volume stepDownVolume() {
+        return new VolumeBuilder().withName(STEP_DOWN_VOLUME).withNewDownwardAPI()
+                .addNewItem().withPath(STEP_DOWN_ITEM).withNewFieldRef()
+                .withFieldPath("metadata.annotations['" + Labels.POD_STEP_DOWN_ANNOTATION + "']").endFieldRef()
+                .endItem().endDownwardAPI().build();
     }
 
     private static EnvVar fieldRef(String name, String path) {
@@ -123,6 +145,8 @@ public final class SidecarContainer {
         mounts.add(new VolumeMountBuilder().withName(RUN_VOLUME).withMountPath(RUN_DIR).build());
         // The root file system is read-only; the JVM and sqlite-jdbc (native library) need a /tmp.
         mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+        mounts.add(new VolumeMountBuilder().withName(STEP_DOWN_VOLUME).withMountPath(STEP_DOWN_DIR).withReadOnly(true)
+                .build());
         mounts.addAll(store.sidecarMounts());
         return mounts;
     }

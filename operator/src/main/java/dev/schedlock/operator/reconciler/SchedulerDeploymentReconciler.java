@@ -3,6 +3,7 @@ package dev.schedlock.operator.reconciler;
 import dev.schedlock.operator.api.v1alpha1.LeaderStatus;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeploymentStatus;
+import dev.schedlock.operator.api.v1alpha1.StepDownStatus;
 import dev.schedlock.operator.model.DeploymentModel;
 import dev.schedlock.operator.model.DesiredState;
 import dev.schedlock.operator.model.Labels;
@@ -68,6 +69,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     private final LeaderPoll leaderPoll;
     private final PodRoles podRoles;
     private final ResourceEvents events;
+    private final StepDowns stepDowns;
     private final LeaderMemory leaders = new LeaderMemory();
     private final Duration pollInterval;
     private final Clock clock;
@@ -92,6 +94,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         this.leaderPoll = new LeaderPoll(leaseStatus, Duration.ofSeconds(3));
         this.podRoles = new PodRoles(client);
         this.events = new ResourceEvents(client);
+        this.stepDowns = new StepDowns(client);
         this.pollInterval = pollInterval;
         this.clock = clock;
     }
@@ -179,9 +182,31 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         LeaderStatus before = leaders.previous(sd);
         SchedulerDeploymentStatus next = StatusUpdate.observed(old, before, generation, wanted,
                 ctx.getSecondaryResource(Deployment.class), poll, plan, now);
+        next.setStepDown(stepDown(sd, next.getStepDown(), poll, now));
         events.recordChange(sd, before, next.getLeader(), now);
         leaders.remember(sd, next.getLeader());
         return write(sd, old, next).rescheduleAfter(pollInterval);
+    }
+
+    /**
+     * A new step-down request goes to the leading pod once; a pod that is gone by then is asked
+     * nothing, and the request is looked at again at the next reconcile.
+     */
+    private StepDownStatus stepDown(SchedulerDeployment sd, StepDownStatus previous, LeaderPoll.Result poll,
+                                    Instant now) {
+        StepDowns.Decision decision = StepDowns.decide(StepDowns.requested(sd), previous, poll.leader(), now);
+        if (decision.podToAsk().isPresent()) {
+            try {
+                stepDowns.ask(sd.getMetadata().getNamespace(), decision.podToAsk().get(), decision.status().getNonce());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+                LOG.info("pod {} is gone; the step-down request waits for the next leader", decision.podToAsk().get());
+                return previous;
+            }
+        }
+        return decision.status();
     }
 
     private void applyServiceMonitor(GenericKubernetesResource monitor) {

@@ -64,8 +64,8 @@ class DeploymentModelTest {
     void shouldGiveTheSidecarItsIdentityAndStatusAddressFromTheDownwardApi() {
         Container sidecar = sidecar(DeploymentModel.build(TestResources.sqlite("billing"), K8S_1_31));
 
-        Map<String, String> fieldPaths = sidecar.getEnv().stream().collect(Collectors.toMap(EnvVar::getName,
-                e -> e.getValueFrom().getFieldRef().getFieldPath()));
+        Map<String, String> fieldPaths = sidecar.getEnv().stream().filter(e -> e.getValueFrom() != null)
+                .collect(Collectors.toMap(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath()));
         assertThat(fieldPaths).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "POD_NAME", "metadata.name", "POD_UID", "metadata.uid", "POD_IP", "status.podIP"));
         assertThat(sidecar.getArgs()).startsWith("run").contains(
@@ -73,6 +73,25 @@ class DeploymentModelTest {
                 "--control-address=127.0.0.1:8470",
                 "--signal-file=/run/schedlock/lease.json",
                 "--lock-name=jobs.billing");
+    }
+
+    @Test
+    void shouldGiveTheSidecarTheStepDownAnnotationAsADownwardApiFileThroughAnEnvVar() {
+        PodSpec pod = DeploymentModel.build(TestResources.sqlite("billing"), K8S_1_31).getSpec().getTemplate().getSpec();
+        Container sidecar = sidecar(DeploymentModel.build(TestResources.sqlite("billing"), K8S_1_31));
+
+        // An env var, not a flag: a pinned older sidecar image ignores it instead of refusing to start.
+        assertThat(sidecar.getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
+                .contains(tuple("SCHEDLOCK_STEP_DOWN_FILE", "/etc/schedlock/step-down/request"));
+        assertThat(sidecar.getArgs()).noneMatch(a -> a.startsWith("--step-down-file"));
+        assertThat(sidecar.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath,
+                VolumeMount::getReadOnly).contains(tuple("schedlock-step-down", "/etc/schedlock/step-down", true));
+        assertThat(volume(pod, "schedlock-step-down").getDownwardAPI().getItems()).singleElement().satisfies(item -> {
+            assertThat(item.getPath()).isEqualTo("request");
+            assertThat(item.getFieldRef().getFieldPath()).isEqualTo("metadata.annotations['schedlock.dev/step-down']");
+        });
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).as("the app does not see the requests")
+                .noneMatch(m -> m.getName().equals("schedlock-step-down"));
     }
 
     @Test

@@ -263,7 +263,7 @@ class EndToEndIT {
     }
 
     /** TTL 3 s, so that a killed leader's lease expires quickly. */
-    private static SchedulerDeployment withShortLease(SchedulerDeployment sd) {
+    static SchedulerDeployment withShortLease(SchedulerDeployment sd) {
         LeaseSpec lease = new LeaseSpec();
         lease.setTtl("3s");
         lease.setHeartbeatInterval("1s");

@@ -43,8 +43,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>What the mock server is not (see operator/README.md): it runs no controllers (no ReplicaSets,
  * no pods, no Deployment status: tests play those parts), no garbage collector ({@link #collectGarbage}
- * plays it), no CEL or schema validation, no server-side apply; and a patch it cannot apply
- * would go unanswered ({@link UnprocessablePatches} answers 422 as the API server does).
+ * plays it), no CEL or schema validation, no server-side apply, no pod proxy ({@link PodProxy}
+ * forwards to the simulated pods), no discovery ({@link DiscoveryDocuments}); and a patch it cannot apply would go unanswered
+ * ({@link UnprocessablePatches} answers 422 as the API server does).
  */
 final class MockCluster implements AutoCloseable {
 
@@ -56,6 +57,10 @@ final class MockCluster implements AutoCloseable {
 
     final KubernetesMockServer server;
     final KubernetesClient client;
+    /** The API server's pod proxy, which the mock server lacks: route it to the simulated pods. */
+    final PodProxy podProxy;
+    /** Discovery documents for kubectl, which the mock server lacks; off until a test turns them on. */
+    final DiscoveryDocuments discovery;
     private Operator operator;
 
     /** The cluster with the operator running in this JVM. */
@@ -84,8 +89,9 @@ final class MockCluster implements AutoCloseable {
 
     private MockCluster(String kubernetesMinor) throws IOException {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-                new UnprocessablePatches(new KubernetesMixedDispatcher(responses)), false);
+        discovery = new DiscoveryDocuments(new UnprocessablePatches(new KubernetesMixedDispatcher(responses)));
+        podProxy = new PodProxy(discovery);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, podProxy, false);
         server.init();
         server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor(kubernetesMinor).build());
         client = server.createClient();

@@ -1,11 +1,14 @@
 package dev.schedlock.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
@@ -21,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -35,6 +39,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -67,6 +73,8 @@ final class PodSimulator implements AutoCloseable {
     static final String TEMPLATE_HASH = "pod-template-hash";
     /** Keeps a deleted pod visible in the mock API server until its sidecar has exited. */
     static final String KUBELET_FINALIZER = "test.schedlock.dev/kubelet";
+    private static final Pattern ANNOTATION_FIELD =
+            Pattern.compile("metadata\\.annotations\\['([^']+)'\\]");
     private static final int FIRST_IP = 10;
     private static final int LAST_IP = 254;
 
@@ -95,6 +103,7 @@ final class PodSimulator implements AutoCloseable {
     synchronized void sync() throws IOException {
         long now = System.nanoTime();
         reapPods(now);
+        refreshDownwardApiFiles();
         Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(deploymentName).get();
         Set<SimPod> ready = runningPods().stream().filter(this::ready).collect(Collectors.toSet());
         countPods(ready);
@@ -110,6 +119,50 @@ final class PodSimulator implements AutoCloseable {
         countPods(ready);
         publishStatus(deployment);
         mostPodsAtOnce = Math.max(mostPodsAtOnce, pods.size());
+    }
+
+    /** The IP of a pod that exists, for the API server's pod proxy ({@link PodProxy}). */
+    Optional<String> ipOf(String podName) {
+        return pods.stream().filter(p -> p.name().equals(podName)).map(SimPod::ip).findFirst();
+    }
+
+    /**
+     * The kubelet's refresh of downward API volume files: each {@code metadata.annotations['…']}
+     * item gets the pod's current annotation (empty when absent), replaced atomically as the
+     * kubelet does (it swaps a symlink). Here once a pass; a kubelet does it on its sync period.
+     */
+    private void refreshDownwardApiFiles() throws IOException {
+        for (SimPod p : pods) {
+            if (p.terminating()) {
+                continue;
+            }
+            Pod pod = client.pods().inNamespace(namespace).withName(p.name()).get();
+            if (pod == null) {
+                continue;
+            }
+            Map<String, String> annotations = Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
+            for (Volume v : pod.getSpec().getVolumes()) {
+                if (v.getDownwardAPI() == null) {
+                    continue;
+                }
+                for (DownwardAPIVolumeFile item : v.getDownwardAPI().getItems()) {
+                    Matcher m = ANNOTATION_FIELD.matcher(item.getFieldRef().getFieldPath());
+                    if (!m.matches()) {
+                        throw new AssertionError("the simulator does not know downward API field "
+                                + item.getFieldRef().getFieldPath());
+                    }
+                    Path file = p.dir().resolve("volumes").resolve(v.getName()).resolve(item.getPath());
+                    String value = annotations.getOrDefault(m.group(1), "");
+                    if (!Files.exists(file) || !Files.readString(file).equals(value)) {
+                        Files.createDirectories(file.getParent());
+                        Path aside = file.resolveSibling(".." + item.getPath() + ".tmp");
+                        Files.writeString(aside, value);
+                        Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE,
+                                StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
     }
 
     /** The most pods that existed at the end of a pass, running or being deleted. */

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * kubelet does.
  *
  * <p>Where a pod differs from this: volumes become directories (claims shared by every pod, as on
- * one node; emptyDirs and Secrets per pod), and the control API moves from 127.0.0.1 to the pod IP,
+ * one node; emptyDirs, Secrets and downward API volumes per pod; {@link PodSimulator} writes the
+ * downward API files at each pass, as the kubelet does on its sync period), and the control API moves from 127.0.0.1 to the pod IP,
  * because here all "pods" share one network namespace. The main containers are not run.
  */
 final class SidecarLauncher {
@@ -72,11 +73,12 @@ final class SidecarLauncher {
     /** Starts the sidecar of pod {@code name}; its log goes to {@code dir/sidecar.log}. */
     Process start(PodSpec spec, String name, String uid, String ip, Path dir) throws IOException {
         Container sidecar = sidecarOf(spec);
+        Map<String, Path> mounts = mounts(spec, sidecar, dir);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : sidecar.getEnv()) {
-            env.put(e.getName(), e.getValue() != null ? e.getValue() : downwardApi(e, name, uid, ip));
+            // A value that is a path in the container points into the volume's directory here.
+            env.put(e.getName(), e.getValue() != null ? rewrite(e.getValue(), mounts, ip) : downwardApi(e, name, uid, ip));
         }
-        Map<String, Path> mounts = mounts(spec, sidecar, dir);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",

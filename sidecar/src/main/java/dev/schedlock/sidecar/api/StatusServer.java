@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.schedlock.sidecar.lease.LeaseElector;
+import dev.schedlock.sidecar.store.HistoryEntry;
+import dev.schedlock.sidecar.store.StoreException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -46,6 +51,10 @@ public final class StatusServer implements AutoCloseable {
     private final Supplier<Readiness> readiness;
     private final Supplier<String> metrics;
     private volatile LeaseElector elector;
+    /** The lock's newest transitions from the store; null until the store is migrated. */
+    private volatile IntFunction<List<HistoryEntry>> history;
+    /** One history query at a time: the store serves the elector's renewals from the same connection. */
+    private final Semaphore historyQueries = new Semaphore(1);
 
     /**
      * @param readiness store reachable and migrated (leaders and standbys alike)
@@ -65,6 +74,11 @@ public final class StatusServer implements AutoCloseable {
     /** The status server starts before the elector exists (probes during migration). */
     public void attach(LeaseElector leaseElector) {
         this.elector = leaseElector;
+    }
+
+    /** @param recentHistory the newest N transitions of this sidecar's lock, newest first */
+    public void attachHistory(IntFunction<List<HistoryEntry>> recentHistory) {
+        this.history = recentHistory;
     }
 
     public void start() {
@@ -111,11 +125,51 @@ public final class StatusServer implements AutoCloseable {
                     LeaseElector.Query answer = current.query(false);
                     Exchanges.sendJson(exchange, 200, LeaseView.of(answer.snapshot(), answer.nowNanos(), 0), json);
                 }
+                case "/v1/history" -> sendHistory(exchange);
                 default -> Exchanges.sendError(exchange, 404, "NOT_FOUND", "no such endpoint: " + path
-                        + " (try /healthz, /readyz, /metrics, /v1/lease)", json);
+                        + " (try /healthz, /readyz, /metrics, /v1/lease, /v1/history)", json);
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "status client went away: {0}", e.getMessage());
         }
+    }
+
+    /** {@code GET /v1/history?limit=N}: 1 to {@link HistoryView#MAX_LIMIT}, default {@link HistoryView#DEFAULT_LIMIT}. */
+    private void sendHistory(HttpExchange exchange) throws IOException {
+        String limitParam = Exchanges.query(exchange).get("limit");
+        int limit;
+        try {
+            limit = limitParam == null ? HistoryView.DEFAULT_LIMIT : Integer.parseInt(limitParam);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > HistoryView.MAX_LIMIT) {
+            Exchanges.sendError(exchange, 400, "BAD_LIMIT", "limit must be a number from 1 to "
+                    + HistoryView.MAX_LIMIT + ", not " + Exchanges.printable(limitParam), json);
+            return;
+        }
+        IntFunction<List<HistoryEntry>> current = history;
+        LeaseElector leaseElector = elector;
+        if (current == null || leaseElector == null) {
+            Exchanges.sendError(exchange, 503, "STARTING", "the store is not ready yet", json);
+            return;
+        }
+        if (!historyQueries.tryAcquire()) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            Exchanges.sendError(exchange, 429, "BUSY", "another history query is running; try again", json);
+            return;
+        }
+        List<HistoryEntry> entries;
+        try {
+            entries = current.apply(limit);
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "history query failed: {0}", e.getMessage());
+            Exchanges.sendError(exchange, 503, "STORE_FAILING", "the store did not answer (details in the sidecar log)",
+                    json);
+            return;
+        } finally {
+            historyQueries.release();
+        }
+        Exchanges.sendJson(exchange, 200, HistoryView.of(leaseElector.config().lockName(), entries), json);
     }
 }

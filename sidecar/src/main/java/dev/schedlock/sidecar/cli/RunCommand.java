@@ -1,6 +1,7 @@
 package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.api.ControlApi;
+import dev.schedlock.sidecar.api.StepDownFile;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.HolderIdentity;
 import dev.schedlock.sidecar.store.LeaseStore;
@@ -41,6 +42,9 @@ final class RunCommand implements Callable<Integer> {
             identity = options.identity(hostName());
             Sidecar.Wiring.requireValidHistoryRetention(options.historyRetention);
             ControlApi.requireLoopback(options.controlAddress.toSocketAddress());
+            if (options.stepDownFile != null) {
+                StepDownFile.requireUsable(options.stepDownFile);
+            }
             LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
@@ -53,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Sidecar.Wiring wiring = new Sidecar.Wiring(options.controlAddress.toSocketAddress(),
                 options.statusAddress.toSocketAddress(), options.signalFile, options.nativeSidecar,
-                options.historyRetention);
+                options.historyRetention, options.stepDownFile);
         Sidecar sidecar = new Sidecar(config, leaseStore, identity, wiring);
         LogSetup.configure(options.logFormat(), options.logLevel, sidecar::logContext);
 

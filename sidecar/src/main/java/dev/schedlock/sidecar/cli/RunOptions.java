@@ -92,6 +92,12 @@ public final class RunOptions {
                     + " Env SCHEDLOCK_SIGNAL_FILE.")
     Path signalFile;
 
+    @Option(names = "--step-down-file", paramLabel = "FILE", defaultValue = "${env:SCHEDLOCK_STEP_DOWN_FILE}",
+            description = "Read step-down requests ({\"pod\":\"NAME\",\"nonce\":\"ID\"}) from this file, checked"
+                    + " every second: the operator's downward API file of the pod annotation schedlock.dev/step-down."
+                    + " Env SCHEDLOCK_STEP_DOWN_FILE.")
+    Path stepDownFile;
+
     @Option(names = "--native-sidecar", defaultValue = "${env:SCHEDLOCK_NATIVE_SIDECAR:-false}", arity = "0..1",
             description = "Running as a Kubernetes native sidecar: the kubelet stops the main containers first,"
                     + " so release at once on SIGTERM. Env SCHEDLOCK_NATIVE_SIDECAR.")

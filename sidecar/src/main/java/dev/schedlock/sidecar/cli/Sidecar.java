@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.api.SignalFile;
 import dev.schedlock.sidecar.api.StatusServer;
+import dev.schedlock.sidecar.api.StepDownFile;
 import dev.schedlock.sidecar.lease.Durations;
 import dev.schedlock.sidecar.lease.ElectorRunner;
 import dev.schedlock.sidecar.lease.LeaseConfig;
@@ -60,9 +61,10 @@ public final class Sidecar implements AutoCloseable {
      *
      * @param historyRetention 1h to 3650d: pruning runs hourly, and less than an hour would delete
      *                         the history while it is being written
+     * @param stepDownFile     a downward API file with step-down requests ({@link StepDownFile}), or null
      */
     public record Wiring(InetSocketAddress controlAddress, InetSocketAddress statusAddress, Path signalFile,
-                         boolean nativeSidecar, Duration historyRetention) {
+                         boolean nativeSidecar, Duration historyRetention, Path stepDownFile) {
 
         public static final Duration MIN_HISTORY_RETENTION = Duration.ofHours(1);
 
@@ -104,6 +106,7 @@ public final class Sidecar implements AutoCloseable {
     private ReleaseWatch releaseWatch;
     /** Read by the status server's threads ({@link #readiness()}). */
     private volatile SignalFile signal;
+    private StepDownFile stepDownFile;
     private volatile boolean stopped;
 
     public Sidecar(LeaseConfig config, LeaseStore store, HolderIdentity identity, Wiring wiring) {
@@ -123,7 +126,7 @@ public final class Sidecar implements AutoCloseable {
         bindProcessMetrics();
         status = new StatusServer(wiring.statusAddress(), this::readiness, registry::scrape, json);
         status.start();
-        LOG.log(Level.INFO, "status server on http://{0} (/healthz /readyz /metrics /v1/lease)",
+        LOG.log(Level.INFO, "status server on http://{0} (/healthz /readyz /metrics /v1/lease /v1/history)",
                 hostPort(status.address()));
 
         migrateWithRetry();
@@ -133,6 +136,7 @@ public final class Sidecar implements AutoCloseable {
                 () -> ThreadLocalRandom.current().nextDouble(), metrics);
         metrics.bindSnapshot(elector::snapshot, MonotonicClock.SYSTEM);
         status.attach(elector);
+        status.attachHistory(limit -> store.recentHistory(config.lockName(), limit));
         runner = new ElectorRunner(elector);
         // Bind before the elector runs (serve only at the end): a taken port must stop the start
         // before this process acquires the lease, not after.
@@ -146,6 +150,13 @@ public final class Sidecar implements AutoCloseable {
             signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);
             signal.start();
             LOG.log(Level.INFO, "signal file {0}", signal.path());
+        }
+
+        if (wiring.stepDownFile() != null) {
+            stepDownFile = new StepDownFile(wiring.stepDownFile(), identity.pod(), this::isLeader,
+                    runner::requestStepDown, json);
+            stepDownFile.start();
+            LOG.log(Level.INFO, "step-down requests from {0}", stepDownFile.path());
         }
 
         control.start();
@@ -328,6 +339,9 @@ public final class Sidecar implements AutoCloseable {
         }
         stopped = true;
         housekeeping.shutdownNow();
+        if (stepDownFile != null) {
+            stepDownFile.close();
+        }
         if (runner != null) {
             // First: the watchers hear RELEASING at once, and the handoff does not wait for anything else.
             boolean released = runner.shutdown(wiring.nativeSidecar());

@@ -26,6 +26,10 @@ public class SchedulerDeploymentStatus {
             + " reports holding it.")
     private LeaderStatus leader;
 
+    @JsonPropertyDescription("The last step-down request (annotation schedlock.dev/step-down-requested) and its"
+            + " outcome.")
+    private StepDownStatus stepDown;
+
     @JsonPropertyDescription("Pods of the Deployment (not counting pods being deleted).")
     @StatusReplicas
     private Integer replicas;
@@ -60,6 +64,14 @@ public class SchedulerDeploymentStatus {
 
     public void setLeader(LeaderStatus leader) {
         this.leader = leader;
+    }
+
+    public StepDownStatus getStepDown() {
+        return stepDown;
+    }
+
+    public void setStepDown(StepDownStatus stepDown) {
+        this.stepDown = stepDown;
     }
 
     public Integer getReplicas() {
