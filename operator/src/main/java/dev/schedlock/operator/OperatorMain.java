@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
  * operator through a coordination.k8s.io Lease (JOSDK leader election); the other waits.
  */
 @Command(name = "schedlock-operator", mixinStandardHelpOptions = true,
-        description = "Runs SchedulerDeployments: pods with the schedlock sidecar, and who leads them.")
+        description = "Runs SchedulerDeployments: pods with the schedlock sidecar, and who leads them.",
+        footer = {"", Durations.HELP})
 public final class OperatorMain implements Callable<Integer> {
 
     @Option(names = "--namespaces", paramLabel = "NS", split = ",",

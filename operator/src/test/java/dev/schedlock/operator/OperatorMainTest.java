@@ -69,4 +69,14 @@ class OperatorMainTest {
         assertThat(main.healthAddress).isEqualTo(new HostPort("0.0.0.0", 8080));
         assertThat(main.leaseName).isEqualTo("schedlock-operator");
     }
+
+    @Test
+    void shouldDescribeTheDurationGrammarInItsHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = OperatorMain.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("DURATION: one or more <number><unit> parts", "1m30s", "7d");
+    }
 }

@@ -33,6 +33,10 @@ public final class Durations {
      */
     public static final Duration MAX = Duration.ofDays(3650);
 
+    /** The grammar in one line, for the command lines' {@code --help}. */
+    public static final String HELP = "DURATION: one or more <number><unit> parts written together, units d, h, m, s,"
+            + " ms: 500ms, 10s, 1m30s, 1.5h, 7d.";
+
     private static final String PART = "[0-9]+ms|[0-9]+(\\.[0-9]{1,3})?s|[0-9]+(\\.[0-9]{1,4})?m"
             + "|[0-9]+(\\.[0-9]{1,5})?h";
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -73,5 +74,15 @@ class RunRefusalTest {
         assertThat(PrintableText.isPrintable(said)).as("printable: " + said).isTrue();
         assertThat(said.length()).as("length of the message").isLessThan(500);
         assertThat(db).as("the store file").doesNotExist();
+    }
+
+    @Test
+    void shouldDescribeTheDurationGrammarInItsHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = SidecarMain.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+
+        assertThat(cli.execute("run", "--help")).isZero();
+        assertThat(out.toString()).contains("DURATION: one or more <number><unit> parts", "1m30s", "7d");
     }
 }
