@@ -50,17 +50,10 @@ public record LeaseConfig(
 
     public LeaseConfig {
         Objects.requireNonNull(lockName, "lockName");
-        Objects.requireNonNull(ttl, "ttl");
-        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
-        Objects.requireNonNull(retryInterval, "retryInterval");
-        Objects.requireNonNull(permitTtl, "permitTtl");
-        Objects.requireNonNull(safetyMargin, "safetyMargin");
-        Objects.requireNonNull(statementTimeout, "statementTimeout");
-        Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(takeoverPolicy, "takeoverPolicy");
         Objects.requireNonNull(permitMode, "permitMode");
-        Objects.requireNonNull(idleStepDown, "idleStepDown");
         requireValidLockName(lockName);
+        // LeaseTiming refuses a null duration, naming it.
         List<LeaseRules.Violation> violations = LeaseRules.check(new LeaseTiming(ttl, heartbeatInterval,
                 retryInterval, permitTtl, safetyMargin, statementTimeout, drainTimeout, jitter, idleStepDown),
                 Naming.FLAG);
