@@ -83,20 +83,29 @@ final class DurationTexts {
         return text.length() == 0 ? "0" + (random.nextBoolean() ? "s" : "ms") : text.toString();
     }
 
+    private static String digits(int count, Random random) {
+        StringBuilder digits = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            digits.append((char) ('0' + random.nextInt(10)));
+        }
+        return digits.toString();
+    }
+
     /** A near miss of {@code text}; sometimes still valid (the test judges each text on both sides). */
     static String mutate(String text, Random random) {
-        return switch (random.nextInt(12)) {
+        return switch (random.nextInt(13)) {
             case 0 -> text.toUpperCase(Locale.ROOT);
             case 1 -> "-" + text;
             case 2 -> " " + text;
             case 3 -> text + "1";
             case 4 -> text.replace("ms", "us");
             case 5 -> text.replaceFirst("^([0-9]+)", "$1.5");
-            case 6 -> text.replaceFirst("([0-9])([a-z]+)$", "$1.0001$2");
+            case 6 -> text.replaceFirst("([0-9])([a-z]+)$", "$1." + digits(1 + random.nextInt(6), random) + "$2");
             case 7 -> text + "1d";
             case 8 -> "0".repeat(32 - Math.min(32, text.length()) + random.nextInt(2)) + text;
             case 9 -> "PT" + text.toUpperCase(Locale.ROOT);
             case 10 -> text.replace("s", "");
+            case 11 -> text.replaceFirst("^([0-9]+)", "$1." + digits(1 + random.nextInt(6), random));
             default -> text.replaceFirst("[0-9]+", "");
         };
     }
