@@ -1,11 +1,12 @@
 package dev.schedlock.operator;
 
-import dev.schedlock.operator.model.GoDurations;
 import dev.schedlock.operator.reconciler.ClusterCapabilities;
 import dev.schedlock.operator.reconciler.ClusterCapabilities.NativeSidecars;
 import dev.schedlock.operator.reconciler.HttpLeaseStatusClient;
 import dev.schedlock.operator.reconciler.OperatorMetrics;
 import dev.schedlock.operator.reconciler.SchedulerDeploymentReconciler;
+import dev.schedlock.rules.Durations;
+import dev.schedlock.rules.HostPort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Option;
  * operator through a coordination.k8s.io Lease (JOSDK leader election); the other waits.
  */
 @Command(name = "schedlock-operator", mixinStandardHelpOptions = true,
-        description = "Runs SchedulerDeployments: pods with the schedlock sidecar, and who leads them.")
+        description = "Runs SchedulerDeployments: pods with the schedlock sidecar, and who leads them.",
+        footer = {"", Durations.HELP})
 public final class OperatorMain implements Callable<Integer> {
 
     @Option(names = "--namespaces", paramLabel = "NS", split = ",",
@@ -54,7 +56,7 @@ public final class OperatorMain implements Callable<Integer> {
 
     @Option(names = "--leader-poll-interval", paramLabel = "DURATION",
             defaultValue = "${env:SCHEDLOCK_LEADER_POLL_INTERVAL:-5s}", converter = PositiveDuration.class,
-            description = "How often each resource's sidecars are asked who leads (500ms, 5s, 1m)."
+            description = "How often each resource's sidecars are asked who leads (500ms, 5s, 1m30s)."
                     + " Env SCHEDLOCK_LEADER_POLL_INTERVAL. Default: ${DEFAULT-VALUE}")
     Duration leaderPollInterval;
 
@@ -82,7 +84,7 @@ public final class OperatorMain implements Callable<Integer> {
     String leaseName;
 
     @Option(names = "--health-address", paramLabel = "HOST:PORT",
-            defaultValue = "${env:SCHEDLOCK_HEALTH_ADDRESS:-0.0.0.0:8080}", converter = HostPort.Converter.class,
+            defaultValue = "${env:SCHEDLOCK_HEALTH_ADDRESS:-0.0.0.0:8080}", converter = HostPortConverter.class,
             description = "Probes (/healthz, /readyz) and /metrics; an IPv6 host in brackets ([::]:8080)."
                     + " Env SCHEDLOCK_HEALTH_ADDRESS. Default: ${DEFAULT-VALUE}")
     HostPort healthAddress;
@@ -200,13 +202,13 @@ public final class OperatorMain implements Callable<Integer> {
         }
     }
 
-    /** A duration of the CRD's syntax ({@link GoDurations}) that is more than 0. */
+    /** A duration ({@link Durations}, the grammar of every duration in schedlock) that is more than 0. */
     static final class PositiveDuration implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             Duration d;
             try {
-                d = GoDurations.parse(value.trim());
+                d = Durations.parse(value.strip());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
@@ -214,6 +216,18 @@ public final class OperatorMain implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException("must be positive, e.g. 5s");
             }
             return d;
+        }
+    }
+
+    /** A listen address ({@link HostPort}); a bad value becomes a usage error that names the flag. */
+    static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
+        @Override
+        public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value, "0.0.0.0:8080 or [::]:8080");
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

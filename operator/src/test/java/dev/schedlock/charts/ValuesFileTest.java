@@ -3,6 +3,7 @@ package dev.schedlock.charts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedlock.rules.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -51,6 +52,12 @@ class ValuesFileTest {
         List<String> differences = new ArrayList<>();
         compare(values, schema(), "", differences);
         assertThat(differences).isEmpty();
+    }
+
+    @Test
+    void leaderPollIntervalShouldTakeSchedlocksOneDurationGrammar() throws IOException {
+        assertThat(schema().path("properties").path("operator").path("properties").path("leaderPollInterval")
+                .path("pattern").asText()).isEqualTo(Durations.PATTERN);
     }
 
     private static JsonNode schema() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import dev.schedlock.operator.reconciler.ClusterCapabilities.NativeSidecars;
+import dev.schedlock.rules.HostPort;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -17,7 +18,7 @@ class OperatorMainTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "--health-address=8080                  | '--health-address': '8080' is not HOST:PORT",
+        "--health-address=8080                  | '--health-address': '8080' is not host:port",
         "--health-address=0.0.0.0:http          | '--health-address': '0.0.0.0:http' has no numeric port",
         "--health-address=0.0.0.0:70000         | '--health-address': port 70000",
         "--health-address=::1:8080              | put an IPv6 address in brackets, e.g. [::1]:8080",
@@ -67,5 +68,15 @@ class OperatorMainTest {
 
         assertThat(main.healthAddress).isEqualTo(new HostPort("0.0.0.0", 8080));
         assertThat(main.leaseName).isEqualTo("schedlock-operator");
+    }
+
+    @Test
+    void shouldDescribeTheDurationGrammarInItsHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = OperatorMain.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("DURATION: one or more <number><unit> parts", "1m30s", "7d");
     }
 }

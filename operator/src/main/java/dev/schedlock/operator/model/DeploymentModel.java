@@ -125,7 +125,7 @@ public final class DeploymentModel {
         }
     }
 
-    /** At least the sidecar's drain (permitTtl + 5 s) plus a margin, never less than the user asked for. */
+    /** At least the sidecar's drain (LeaseRules.defaultDrainTimeout) plus a margin, never less than the user asked for. */
     static long gracePeriodSeconds(Long userSeconds, LeaseSettings lease) {
         long needed = (lease.drainTimeout().plus(GRACE_MARGIN).toMillis() + 999) / 1000;
         long asked = userSeconds != null ? userSeconds : DEFAULT_GRACE_SECONDS;

@@ -4,6 +4,8 @@ import dev.schedlock.operator.api.v1alpha1.LeaseSpec;
 import dev.schedlock.operator.api.v1alpha1.PermitMode;
 import dev.schedlock.operator.api.v1alpha1.SchedulerDeployment;
 import dev.schedlock.operator.api.v1alpha1.TakeoverPolicy;
+import dev.schedlock.rules.Durations;
+import dev.schedlock.rules.LeaseRules;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -11,8 +13,8 @@ import java.util.Optional;
  * {@code spec.lease} with every default filled in. The defaults repeat the CRD's, because an API
  * server applies schema defaults but a client-built object (or the test server) may not have them.
  *
- * @param drainTimeout how long the sidecar waits for issued permits on shutdown: permitTtl + 5 s, the
- *                     sidecar's own default
+ * @param drainTimeout how long the sidecar waits for issued permits on shutdown: the sidecar's own
+ *                     default ({@link LeaseRules#defaultDrainTimeout})
  */
 public record LeaseSettings(
         Duration ttl,
@@ -24,12 +26,6 @@ public record LeaseSettings(
         String lockName,
         Duration drainTimeout) {
 
-    public static final String DEFAULT_TTL = "60s";
-    public static final String DEFAULT_HEARTBEAT = "10s";
-    public static final String DEFAULT_RETRY = "2s";
-    public static final String DEFAULT_PERMIT_TTL = "10s";
-    static final Duration DRAIN_BEYOND_PERMIT = Duration.ofSeconds(5);
-
     /**
      * Resolves the resource's lease settings.
      *
@@ -37,16 +33,16 @@ public record LeaseSettings(
      */
     public static LeaseSettings of(SchedulerDeployment sd) {
         LeaseSpec lease = Optional.ofNullable(sd.getSpec().getLease()).orElseGet(LeaseSpec::new);
-        Duration permitTtl = GoDurations.parse(or(lease.getPermitTtl(), DEFAULT_PERMIT_TTL));
+        Duration permitTtl = Durations.parse(or(lease.getPermitTtl(), LeaseRules.DEFAULT_PERMIT_TTL_TEXT));
         return new LeaseSettings(
-                GoDurations.parse(or(lease.getTtl(), DEFAULT_TTL)),
-                GoDurations.parse(or(lease.getHeartbeatInterval(), DEFAULT_HEARTBEAT)),
-                GoDurations.parse(or(lease.getRetryInterval(), DEFAULT_RETRY)),
+                Durations.parse(or(lease.getTtl(), LeaseRules.DEFAULT_TTL_TEXT)),
+                Durations.parse(or(lease.getHeartbeatInterval(), LeaseRules.DEFAULT_HEARTBEAT_TEXT)),
+                Durations.parse(or(lease.getRetryInterval(), LeaseRules.DEFAULT_RETRY_TEXT)),
                 permitTtl,
                 Optional.ofNullable(lease.getPermitMode()).orElse(PermitMode.POD),
                 Optional.ofNullable(lease.getTakeoverPolicy()).orElse(TakeoverPolicy.STORE_CLOCK),
                 lease.getLockName() != null ? lease.getLockName() : Names.defaultLockName(sd),
-                permitTtl.plus(DRAIN_BEYOND_PERMIT));
+                LeaseRules.defaultDrainTimeout(permitTtl));
     }
 
     private static String or(String value, String fallback) {

@@ -7,6 +7,12 @@ import dev.schedlock.operator.api.v1alpha1.SidecarPorts;
 import dev.schedlock.operator.api.v1alpha1.SidecarSpec;
 import dev.schedlock.operator.api.v1alpha1.SqliteStore;
 import dev.schedlock.operator.api.v1alpha1.StoreSpec;
+import dev.schedlock.rules.Durations;
+import dev.schedlock.rules.LeaseRules;
+import dev.schedlock.rules.LeaseSetting;
+import dev.schedlock.rules.LeaseSetting.Naming;
+import dev.schedlock.rules.LeaseTiming;
+import dev.schedlock.rules.LockNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -20,7 +26,9 @@ import java.util.regex.Pattern;
 /**
  * The CRD's schema and CEL rules again, in Java: API servers before 1.25 and the test server do not
  * run CEL, and a spec that slipped through must not crash-loop the sidecars. Each problem names the
- * field and says what to write instead. The timing rules are the sidecar's own (its LeaseConfig).
+ * field and says what to write instead. Durations, lock names and the timing rules are the
+ * sidecar's own ({@link Durations}, {@link LockNames}, {@link LeaseRules}): the operator refuses
+ * exactly the specs whose pods the sidecar would refuse.
  */
 public final class SpecValidator {
 
@@ -32,9 +40,8 @@ public final class SpecValidator {
         }
     }
 
-    /** The sidecar's own bound (LeaseConfig.MAX_TTL): a pod with a longer ttl would exit 2 at start. */
-    private static final Duration MAX_TTL = Duration.ofHours(1);
-    private static final Pattern LOCK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Set<LeaseSetting> SPEC_SETTINGS = Set.of(LeaseSetting.TTL, LeaseSetting.HEARTBEAT_INTERVAL,
+            LeaseSetting.RETRY_INTERVAL, LeaseSetting.PERMIT_TTL);
     private static final Pattern SQLITE_PATH = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
     private static final Set<String> RESERVED_VOLUMES = Set.of(SidecarContainer.RUN_VOLUME,
             SidecarContainer.TMP_VOLUME, SqliteWiring.VOLUME, PostgresWiring.PASSWORD_VOLUME);
@@ -90,34 +97,26 @@ public final class SpecValidator {
     }
 
     private void checkLease(LeaseSpec lease) {
-        Duration ttl = duration("spec.lease.ttl", lease.getTtl(), LeaseSettings.DEFAULT_TTL);
-        Duration heartbeat = duration("spec.lease.heartbeatInterval", lease.getHeartbeatInterval(),
-                LeaseSettings.DEFAULT_HEARTBEAT);
-        Duration retry = duration("spec.lease.retryInterval", lease.getRetryInterval(), LeaseSettings.DEFAULT_RETRY);
-        Duration permit = duration("spec.lease.permitTtl", lease.getPermitTtl(), LeaseSettings.DEFAULT_PERMIT_TTL);
-        if (lease.getLockName() != null && !LOCK_NAME.matcher(lease.getLockName()).matches()) {
-            problem("spec.lease.lockName", "'" + lease.getLockName() + "' is not valid: use 1-128 letters,"
-                    + " digits, '.', '_' or '-', starting with a letter or digit");
+        Duration ttl = duration("ttl", lease.getTtl(), LeaseRules.DEFAULT_TTL_TEXT);
+        Duration heartbeat = duration("heartbeatInterval", lease.getHeartbeatInterval(),
+                LeaseRules.DEFAULT_HEARTBEAT_TEXT);
+        Duration retry = duration("retryInterval", lease.getRetryInterval(), LeaseRules.DEFAULT_RETRY_TEXT);
+        Duration permit = duration("permitTtl", lease.getPermitTtl(), LeaseRules.DEFAULT_PERMIT_TTL_TEXT);
+        if (lease.getLockName() != null) {
+            try {
+                LockNames.require("lockName", lease.getLockName());
+            } catch (IllegalArgumentException e) {
+                problem("spec.lease.lockName", e.getMessage());
+            }
         }
         if (ttl == null || heartbeat == null || retry == null || permit == null) {
             return;
         }
-        if (ttl.compareTo(heartbeat.multipliedBy(3)) < 0) {
-            problem("spec.lease.ttl", show(ttl) + " is below 3 × heartbeatInterval (" + show(heartbeat)
-                    + "), so a single slow renewal could lose the lease: raise ttl to at least "
-                    + show(heartbeat.multipliedBy(3)) + " or lower heartbeatInterval to at most " + show(ttl.dividedBy(3)));
-        }
-        if (ttl.compareTo(MAX_TTL) > 0) {
-            problem("spec.lease.ttl", show(ttl) + " is above 1h, which the sidecar refuses (a crashed leader is"
-                    + " replaced only after one ttl): lower ttl to at most 1h");
-        }
-        if (permit.compareTo(ttl) >= 0) {
-            problem("spec.lease.permitTtl", show(permit) + " is not below ttl (" + show(ttl)
-                    + "): lower permitTtl, e.g. to " + show(heartbeat));
-        }
-        if (retry.compareTo(ttl) >= 0) {
-            problem("spec.lease.retryInterval", show(retry) + " is not below ttl (" + show(ttl)
-                    + "): lower retryInterval, e.g. to " + show(ttl.dividedBy(10)));
+        for (LeaseRules.Violation v : LeaseRules.check(LeaseTiming.withDefaults(ttl, heartbeat, retry, permit),
+                Naming.SPEC)) {
+            // A setting the CRD does not have (the drain) can only break through one it has.
+            problem(SPEC_SETTINGS.contains(v.setting()) ? "spec.lease." + v.setting().name(Naming.SPEC) : "spec.lease",
+                    v.message());
         }
     }
 
@@ -177,24 +176,15 @@ public final class SpecValidator {
 
     private Duration duration(String field, String value, String fallback) {
         try {
-            Duration d = GoDurations.parse(value != null ? value : fallback);
-            if (d.isZero()) {
-                problem(field, "must be positive, e.g. " + fallback);
-                return null;
-            }
-            return d;
+            return Durations.parse(value != null ? value : fallback);
         } catch (IllegalArgumentException e) {
-            problem(field, e.getMessage());
+            problem("spec.lease." + field, e.getMessage());
             return null;
         }
     }
 
     private void problem(String field, String message) {
         problems.add(new Problem(field, message));
-    }
-
-    private static String show(Duration d) {
-        return GoDurations.flag(d);
     }
 
     private static boolean blank(String s) {

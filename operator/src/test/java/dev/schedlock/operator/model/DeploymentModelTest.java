@@ -110,6 +110,20 @@ class DeploymentModelTest {
     }
 
     @Test
+    void shouldPassDaysAndADrainTheSidecarAccepts() {
+        SchedulerDeployment sd = TestResources.sqlite("billing");
+        LeaseSpec lease = new LeaseSpec();
+        lease.setTtl("0d1h");
+        lease.setHeartbeatInterval("1s");
+        lease.setPermitTtl("59m58s");
+        sd.getSpec().setLease(lease);
+
+        assertThat(SpecValidator.validate(sd.getSpec())).isEmpty();
+        assertThat(sidecar(DeploymentModel.build(sd, K8S_1_31)).getArgs()).as("the sidecar's longest drain, 1h")
+                .contains("--ttl=3600s", "--permit-ttl=3598s", "--drain-timeout=3600s");
+    }
+
+    @Test
     void shouldPointMainContainersAtTheSidecarButKeepUserValues() {
         SchedulerDeployment sd = TestResources.sqlite("billing");
         sd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()

@@ -2,7 +2,7 @@ package dev.schedlock.sidecar.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;

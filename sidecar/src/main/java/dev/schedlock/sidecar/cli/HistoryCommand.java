@@ -2,7 +2,7 @@ package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.store.HistoryEntry;
 import dev.schedlock.sidecar.store.LeaseStore;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;

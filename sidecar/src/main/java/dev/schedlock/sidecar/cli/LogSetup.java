@@ -1,7 +1,7 @@
 package dev.schedlock.sidecar.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;

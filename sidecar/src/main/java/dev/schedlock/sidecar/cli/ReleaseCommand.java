@@ -2,7 +2,7 @@ package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LockRow;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.cli;
 
+import dev.schedlock.rules.Durations;
 import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.api.StepDownFile;
 import dev.schedlock.sidecar.lease.LeaseConfig;
@@ -21,7 +22,8 @@ import sun.misc.SignalHandler;
 
 /** {@code run}: hold or wait for the lease until SIGTERM, then hand it over gracefully and exit 0. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Hold or wait for the lease and serve the control API (the default command).")
+        description = "Hold or wait for the lease and serve the control API (the default command).",
+        footer = {"", Durations.HELP})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin

@@ -1,5 +1,7 @@
 package dev.schedlock.sidecar.cli;
 
+import dev.schedlock.rules.HostPort;
+import dev.schedlock.rules.LeaseRules;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.lease.PermitMode;
 import dev.schedlock.sidecar.lease.TakeoverPolicy;
@@ -12,23 +14,23 @@ import picocli.CommandLine.Option;
 public final class RunOptions {
 
     @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:SCHEDLOCK_TTL:-60s}",
+            defaultValue = "${env:SCHEDLOCK_TTL:-" + LeaseRules.DEFAULT_TTL_TEXT + "}",
             description = "Lease TTL written into the row. Env SCHEDLOCK_TTL. Default: ${DEFAULT-VALUE}")
     Duration ttl;
 
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:SCHEDLOCK_HEARTBEAT_INTERVAL:-10s}",
+            defaultValue = "${env:SCHEDLOCK_HEARTBEAT_INTERVAL:-" + LeaseRules.DEFAULT_HEARTBEAT_TEXT + "}",
             description = "How often the leader renews. Env SCHEDLOCK_HEARTBEAT_INTERVAL. Default: ${DEFAULT-VALUE}")
     Duration heartbeat;
 
     @Option(names = "--retry-interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:SCHEDLOCK_RETRY_INTERVAL:-2s}",
+            defaultValue = "${env:SCHEDLOCK_RETRY_INTERVAL:-" + LeaseRules.DEFAULT_RETRY_TEXT + "}",
             description = "How often a standby tries to acquire (plus jitter). Env SCHEDLOCK_RETRY_INTERVAL."
                     + " Default: ${DEFAULT-VALUE}")
     Duration retry;
 
     @Option(names = "--permit-ttl", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:SCHEDLOCK_PERMIT_TTL:-10s}",
+            defaultValue = "${env:SCHEDLOCK_PERMIT_TTL:-" + LeaseRules.DEFAULT_PERMIT_TTL_TEXT + "}",
             description = "Longest validity of one permit. Env SCHEDLOCK_PERMIT_TTL. Default: ${DEFAULT-VALUE}")
     Duration permitTtl;
 
@@ -75,13 +77,13 @@ public final class RunOptions {
             description = "Pod UID for the holder identity: 1-128 of [A-Za-z0-9-]. Env POD_UID (downward API).")
     String podUid;
 
-    @Option(names = "--control-address", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+    @Option(names = "--control-address", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
             defaultValue = "${env:SCHEDLOCK_CONTROL_ADDRESS:-127.0.0.1:8470}",
             description = "Control API (permits, claims); loopback only. Env SCHEDLOCK_CONTROL_ADDRESS."
                     + " Default: ${DEFAULT-VALUE}")
     HostPort controlAddress;
 
-    @Option(names = "--status-address", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+    @Option(names = "--status-address", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
             defaultValue = "${env:SCHEDLOCK_STATUS_ADDRESS:-127.0.0.1:8471}",
             description = "Probes, metrics and read-only status; in Kubernetes the pod IP."
                     + " Env SCHEDLOCK_STATUS_ADDRESS. Default: ${DEFAULT-VALUE}")

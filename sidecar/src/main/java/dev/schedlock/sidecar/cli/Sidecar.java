@@ -1,11 +1,11 @@
 package dev.schedlock.sidecar.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedlock.rules.Durations;
 import dev.schedlock.sidecar.api.ControlApi;
 import dev.schedlock.sidecar.api.SignalFile;
 import dev.schedlock.sidecar.api.StatusServer;
 import dev.schedlock.sidecar.api.StepDownFile;
-import dev.schedlock.sidecar.lease.Durations;
 import dev.schedlock.sidecar.lease.ElectorRunner;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.lease.LeaseElector;

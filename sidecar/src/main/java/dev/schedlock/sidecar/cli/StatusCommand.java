@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.store.LeaseStore;
 import dev.schedlock.sidecar.store.LockRow;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

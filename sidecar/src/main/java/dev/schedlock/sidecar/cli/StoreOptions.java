@@ -1,7 +1,7 @@
 package dev.schedlock.sidecar.cli;
 
 import dev.schedlock.sidecar.store.StoreSettings;
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.schedlock.sidecar.store;
 
+import dev.schedlock.rules.PrintableText;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.schedlock.sidecar.bench;
 
-import dev.schedlock.sidecar.lease.Durations;
+import dev.schedlock.rules.Durations;
 import java.time.Duration;
 import java.util.Optional;
 

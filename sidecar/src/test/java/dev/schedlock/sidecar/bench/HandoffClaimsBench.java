@@ -1,6 +1,6 @@
 package dev.schedlock.sidecar.bench;
 
-import dev.schedlock.sidecar.lease.Durations;
+import dev.schedlock.rules.Durations;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.process.SidecarProcess;
 import java.time.Duration;

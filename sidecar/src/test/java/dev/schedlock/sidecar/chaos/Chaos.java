@@ -1,6 +1,6 @@
 package dev.schedlock.sidecar.chaos;
 
-import dev.schedlock.sidecar.lease.Durations;
+import dev.schedlock.rules.Durations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,13 +2,14 @@ package dev.schedlock.sidecar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.schedlock.sidecar.store.PrintableText;
+import dev.schedlock.rules.PrintableText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,10 +28,11 @@ class RunRefusalTest {
 
     static Stream<Arguments> refusals() {
         return Stream.of(
-                Arguments.of(List.of("--ttl", "P1000000000D"), List.of("'--ttl'", "too long", "3650d")),
+                Arguments.of(List.of("--ttl", "999999999999d"), List.of("'--ttl'", "too long", "3650d")),
                 Arguments.of(List.of("--ttl", "100000d"), List.of("'--ttl'", "too long")),
                 Arguments.of(List.of("--ttl", "2h"), List.of("ttl (7200s) must be at most 1h")),
-                Arguments.of(List.of("--ttl", "PT-5S"), List.of("'--ttl'", "negative")),
+                Arguments.of(List.of("--ttl", "-5s"), List.of("'--ttl'", "negative")),
+                Arguments.of(List.of("--ttl", "PT60S"), List.of("'--ttl'", "not a duration", "1m30s")),
                 Arguments.of(List.of("--heartbeat-interval", "3651d"), List.of("'--heartbeat-interval'", "3650d")),
                 Arguments.of(List.of("--heartbeat-interval", "1h"), List.of("ttl (60s)", "heartbeat-interval (3600s)")),
                 Arguments.of(List.of("--retry-interval", "2h"), List.of("retry-interval (7200s) must be below ttl")),
@@ -40,7 +42,7 @@ class RunRefusalTest {
                 Arguments.of(List.of("--drain-timeout", "2h"), List.of("drain-timeout (7200s) must be at most 1h")),
                 Arguments.of(List.of("--history-retention", "30m"),
                         List.of("history-retention (1800s) must be between 1h and 3650d")),
-                Arguments.of(List.of("--history-retention", "PT-5S"), List.of("'--history-retention'", "negative")),
+                Arguments.of(List.of("--history-retention", "-1d"), List.of("'--history-retention'", "negative")),
                 Arguments.of(List.of("--history-retention", "100000d"), List.of("'--history-retention'", "too long")),
                 Arguments.of(List.of("--idle-step-down", "30s"), List.of("idle-step-down (30s) must be at least ttl")),
                 Arguments.of(List.of("--idle-step-down", "8d"), List.of("idle-step-down (691200s) must be at most 7d")),
@@ -72,5 +74,15 @@ class RunRefusalTest {
         assertThat(PrintableText.isPrintable(said)).as("printable: " + said).isTrue();
         assertThat(said.length()).as("length of the message").isLessThan(500);
         assertThat(db).as("the store file").doesNotExist();
+    }
+
+    @Test
+    void shouldDescribeTheDurationGrammarInItsHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = SidecarMain.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+
+        assertThat(cli.execute("run", "--help")).isZero();
+        assertThat(out.toString()).contains("DURATION: one or more <number><unit> parts", "1m30s", "7d");
     }
 }

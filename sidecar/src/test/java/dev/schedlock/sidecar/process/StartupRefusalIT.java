@@ -79,8 +79,8 @@ class StartupRefusalIT extends WithSidecars {
 
     @Test
     void shouldRefuseAnOverflowingDurationNamingTheFlag() throws Exception {
-        SidecarProcess.Finished run = refuse(replace(args(), "--ttl", "P1000000000D"));
-        assertThat(run.err()).contains("'--ttl'", "'P1000000000D' is too long", "3650d").doesNotContain("overflow");
+        SidecarProcess.Finished run = refuse(replace(args(), "--ttl", "999999999999d"));
+        assertThat(run.err()).contains("'--ttl'", "'999999999999d' is too long", "3650d").doesNotContain("overflow");
         assertStoreUntouched();
     }
 
@@ -96,8 +96,19 @@ class StartupRefusalIT extends WithSidecars {
         List<String> args = new ArrayList<>(args());
         int at = args.indexOf("--ttl");
         args.subList(at, at + 2).clear(); // the flag would win over the environment
-        SidecarProcess.Finished run = refuse(args, Map.of("SCHEDLOCK_TTL", "P1000000000D"));
+        SidecarProcess.Finished run = refuse(args, Map.of("SCHEDLOCK_TTL", "999999999999d"));
         assertThat(run.err()).contains("'--ttl'", "too long");
+        assertStoreUntouched();
+    }
+
+    @Test
+    void shouldReadACompoundDurationFromTheEnvironment() throws Exception {
+        List<String> args = new ArrayList<>(replace(args(), "--heartbeat-interval", "31s"));
+        int at = args.indexOf("--ttl");
+        args.subList(at, at + 2).clear(); // the flag would win over the environment
+        // 1m30s is read as 90s: the refusal is about the timing, not the duration's syntax.
+        SidecarProcess.Finished run = refuse(args, Map.of("SCHEDLOCK_TTL", "1m30s"));
+        assertThat(run.err()).contains("ttl (90s) must be at least 3 × heartbeat-interval (31s)");
         assertStoreUntouched();
     }
 

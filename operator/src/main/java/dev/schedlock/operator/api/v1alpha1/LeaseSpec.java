@@ -1,60 +1,90 @@
 package dev.schedlock.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.schedlock.rules.Durations;
+import dev.schedlock.rules.LeaseRules;
+import dev.schedlock.rules.LockNames;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
- * Lease timing, passed to the sidecar as flags. Durations are Go/CEL durations ({@code 500ms},
- * {@code 10s}, {@code 1m30s}) so that the API server's CEL rules can compare them; the same rules
- * live in {@code SpecValidator} for API servers that do not run CEL.
+ * Lease timing, passed to the sidecar as flags. Durations are of schedlock's one grammar
+ * ({@link Durations}: {@code 500ms}, {@code 10s}, {@code 1m30s}, {@code 7d}); the rules are the
+ * sidecar's ({@link LeaseRules}), written again in CEL for the API server, and in
+ * {@code SpecValidator} (which calls {@link LeaseRules}) for API servers that do not run CEL. A test
+ * checks on generated cases that the CEL rules and {@link LeaseRules} agree.
  */
-@ValidationRule(value = "duration(self.ttl) - duration(self.heartbeatInterval) - duration(self.heartbeatInterval)"
-        + " - duration(self.heartbeatInterval) >= duration('0s')",
+@ValidationRule(value = LeaseSpec.TTL + " > duration('0s') && " + LeaseSpec.HEARTBEAT + " > duration('0s') && "
+        + LeaseSpec.RETRY + " > duration('0s') && " + LeaseSpec.PERMIT + " > duration('0s')",
+        message = "ttl, heartbeatInterval, retryInterval and permitTtl must be positive: e.g. 60s, 10s, 2s and 10s",
+        reason = "FieldValueInvalid")
+@ValidationRule(value = LeaseSpec.TTL + " - " + LeaseSpec.HEARTBEAT + " - " + LeaseSpec.HEARTBEAT + " - "
+        + LeaseSpec.HEARTBEAT + " >= duration('0s')",
         message = "ttl must be at least 3 × heartbeatInterval, so that two renewals may fail before the lease is"
                 + " lost: raise ttl or lower heartbeatInterval",
         reason = "FieldValueInvalid")
-@ValidationRule(value = "duration(self.ttl) <= duration('1h')",
-        message = "ttl must be at most 1h (the sidecar refuses more): a crashed leader is replaced only after one"
-                + " ttl; lower ttl",
+@ValidationRule(value = LeaseSpec.TTL + " <= duration('" + LeaseRules.MAX_TTL_TEXT + "')",
+        message = "ttl must be at most " + LeaseRules.MAX_TTL_TEXT + " (the sidecar refuses more): a crashed leader is"
+                + " replaced only after one ttl; lower ttl",
         reason = "FieldValueInvalid")
-@ValidationRule(value = "duration(self.permitTtl) < duration(self.ttl)",
+@ValidationRule(value = LeaseSpec.PERMIT + " < " + LeaseSpec.TTL,
         message = "permitTtl must be below ttl: lower permitTtl (e.g. to heartbeatInterval)",
         reason = "FieldValueInvalid")
-@ValidationRule(value = "duration(self.retryInterval) < duration(self.ttl)",
+@ValidationRule(value = LeaseSpec.RETRY + " < " + LeaseSpec.TTL,
         message = "retryInterval must be below ttl: lower retryInterval (e.g. to ttl / 10)",
         reason = "FieldValueInvalid")
 public class LeaseSpec {
 
-    /** A Go duration as CEL's {@code duration()} parses it; the sidecar gets it normalised. */
-    public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+    /** Every duration field's OpenAPI pattern: the grammar, in the syntax RE2 and Java share. */
+    public static final String DURATION_PATTERN = Durations.PATTERN;
+
+    /*
+     * Each field as a CEL duration. CEL's duration() reads Go's syntax, which has no days: a
+     * leading "<N>d" (the grammar puts days first, whole) becomes "<N×24>h" before it.
+     */
+    static final String TTL = "(self.ttl.contains('d')"
+            + " ? duration(string(int(self.ttl.substring(0, self.ttl.indexOf('d'))) * 24) + 'h'"
+            + " + self.ttl.substring(self.ttl.indexOf('d') + 1))"
+            + " : duration(self.ttl))";
+    static final String HEARTBEAT = "(self.heartbeatInterval.contains('d')"
+            + " ? duration(string(int(self.heartbeatInterval.substring(0, self.heartbeatInterval.indexOf('d'))) * 24) + 'h'"
+            + " + self.heartbeatInterval.substring(self.heartbeatInterval.indexOf('d') + 1))"
+            + " : duration(self.heartbeatInterval))";
+    static final String RETRY = "(self.retryInterval.contains('d')"
+            + " ? duration(string(int(self.retryInterval.substring(0, self.retryInterval.indexOf('d'))) * 24) + 'h'"
+            + " + self.retryInterval.substring(self.retryInterval.indexOf('d') + 1))"
+            + " : duration(self.retryInterval))";
+    static final String PERMIT = "(self.permitTtl.contains('d')"
+            + " ? duration(string(int(self.permitTtl.substring(0, self.permitTtl.indexOf('d'))) * 24) + 'h'"
+            + " + self.permitTtl.substring(self.permitTtl.indexOf('d') + 1))"
+            + " : duration(self.permitTtl))";
 
     @JsonPropertyDescription("Lease duration written into the lease row; a standby takes over a lease whose"
             + " last heartbeat is older than this. At least 3 × heartbeatInterval, at most 1h. Default: 60s.")
     @Pattern(DURATION_PATTERN)
-    @Size(max = 32)
-    @Default("60s")
+    @Size(min = 1, max = Durations.MAX_LENGTH)
+    @Default(LeaseRules.DEFAULT_TTL_TEXT)
     private String ttl;
 
     @JsonPropertyDescription("How often the leader renews the lease. Default: 10s.")
     @Pattern(DURATION_PATTERN)
-    @Size(max = 32)
-    @Default("10s")
+    @Size(min = 1, max = Durations.MAX_LENGTH)
+    @Default(LeaseRules.DEFAULT_HEARTBEAT_TEXT)
     private String heartbeatInterval;
 
     @JsonPropertyDescription("How often a standby tries to take the lease (plus jitter). Below ttl. Default: 2s.")
     @Pattern(DURATION_PATTERN)
-    @Size(max = 32)
-    @Default("2s")
+    @Size(min = 1, max = Durations.MAX_LENGTH)
+    @Default(LeaseRules.DEFAULT_RETRY_TEXT)
     private String retryInterval;
 
     @JsonPropertyDescription("Longest validity of one permit handed to the app. Below ttl. The pod's"
             + " termination grace period is raised to fit permitTtl + 5s of drain. Default: 10s.")
     @Pattern(DURATION_PATTERN)
-    @Size(max = 32)
-    @Default("10s")
+    @Size(min = 1, max = Durations.MAX_LENGTH)
+    @Default(LeaseRules.DEFAULT_PERMIT_TTL_TEXT)
     private String permitTtl;
 
     @JsonPropertyDescription("Who gets permits: pod (every lease query from the leading pod; one scheduling"
@@ -64,7 +94,7 @@ public class LeaseSpec {
 
     @JsonPropertyDescription("Name of the lock row. Pods with the same store and lock name share one"
             + " leader. Default: <namespace>.<name> of this resource.")
-    @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+    @Pattern(LockNames.PATTERN)
     private String lockName;
 
     @JsonPropertyDescription("When an expired lease may be taken over: store-clock (as soon as the store's"

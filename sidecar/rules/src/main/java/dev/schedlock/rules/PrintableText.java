@@ -1,4 +1,4 @@
-package dev.schedlock.sidecar.store;
+package dev.schedlock.rules;
 
 /**
  * Makes text from flags and store rows safe to print on a terminal or in a log line.

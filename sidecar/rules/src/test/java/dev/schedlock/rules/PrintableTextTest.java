@@ -1,4 +1,4 @@
-package dev.schedlock.sidecar.store;
+package dev.schedlock.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
