@@ -7,8 +7,6 @@ import dev.schedlock.sidecar.lease.LeaseElector;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Supplier;
 
@@ -101,11 +99,7 @@ public final class StatusServer implements AutoCloseable {
                 case "/v1/lease" -> {
                     LeaseElector current = elector;
                     if (current == null) {
-                        Map<String, Object> body = new LinkedHashMap<>();
-                        body.put("state", "STARTING");
-                        body.put("leader", false);
-                        body.put("validForMillis", 0);
-                        Exchanges.sendJson(exchange, 503, body, json);
+                        Exchanges.sendJson(exchange, 503, new Answers.Starting("STARTING", false, 0), json);
                         return;
                     }
                     LeaseElector.Query answer = current.query(false);
