@@ -26,6 +26,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -33,7 +35,8 @@ import org.awaitility.core.ConditionTimeoutException;
  * One real sidecar JVM, started from the shaded jar that Failsafe names in the system property
  * {@code schedlock.sidecar.jar}. Its stdout and stderr are kept in memory and in
  * {@code <dir>/<name>.stdout|.stderr}. A {@code run} gets a {@code --ready-file} in {@code dir}, and
- * the two listen addresses come from that file (start it with
+ * the control API's address comes from that file; the status server's, which listens earlier, from
+ * its log line (start it with
  * {@code --control-address 127.0.0.1:0 --status-address 127.0.0.1:0}).
  *
  * <p>Signals go through {@code kill -<SIG> <pid>}, so a test can pause a sidecar (SIGSTOP) the way
@@ -52,6 +55,11 @@ public final class SidecarProcess implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(45);
+    /**
+     * The status server listens before the sidecar is ready (probes answer while the store is
+     * migrated or unreachable), so its address is taken from this line as soon as it is logged.
+     */
+    private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
 
     /**
      * An HTTP answer with the monotonic instants the request was sent and the answer received, and
@@ -106,7 +114,7 @@ public final class SidecarProcess implements AutoCloseable {
         this.process = process;
         this.readyFile = readyFile;
         this.stdout = new Output(process.getInputStream(), dir.resolve(name + ".stdout"), line -> { });
-        this.stderr = new Output(process.getErrorStream(), dir.resolve(name + ".stderr"), line -> { });
+        this.stderr = new Output(process.getErrorStream(), dir.resolve(name + ".stderr"), this::watchLog);
         process.onExit().thenRun(() -> {
             IllegalStateException exited = new IllegalStateException(describe() + " exited before it listened");
             controlAddress.completeExceptionally(exited);
@@ -162,6 +170,13 @@ public final class SidecarProcess implements AutoCloseable {
         return command;
     }
 
+    private void watchLog(String line) {
+        Matcher m = STATUS.matcher(line);
+        if (m.find()) {
+            statusAddress.complete(m.group(1));
+        }
+    }
+
     /** Completes the addresses from the ready file once the sidecar has written it. */
     private void readReadyFile() {
         if (readyFile == null || controlAddress.isDone() || !Files.exists(readyFile)) {
@@ -203,6 +218,11 @@ public final class SidecarProcess implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The {@code --ready-file} this test gave a {@code run}. */
+    public Path readyFile() {
+        return readyFile;
     }
 
     public long pid() {
