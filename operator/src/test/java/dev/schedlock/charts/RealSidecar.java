@@ -21,42 +21,42 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * A real sidecar process from the shaded jar (system property {@code schedlock.sidecar.jar}, built
  * by the sidecar module's package phase) on a SQLite file, with the short timings of the process
- * tests, both servers on 127.0.0.1 and ports chosen by the system. Its log goes to {@code <dir>/<pod>.log}.
+ * tests, both servers on 127.0.0.1 and ports chosen by the system, which it writes into its ready
+ * file {@code <dir>/<pod>.ready.json}. Its log goes to {@code <dir>/<pod>.log}.
  */
 final class RealSidecar implements AutoCloseable {
 
     /** TTL 2 s, heartbeat 500 ms, retry 200 ms, permit 1 s: a takeover within seconds. */
     static final List<String> FAST_TIMING = List.of("--ttl", "2s", "--heartbeat-interval", "500ms",
             "--retry-interval", "200ms", "--permit-ttl", "1s");
+    /** Logged as soon as the status server listens, before the sidecar is ready (the store is migrated first). */
     private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
-    /** Logged once the elector runs and its gauges are bound (the last start-up step). */
-    private static final Pattern CONTROL = Pattern.compile("control API on http://");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String pod;
     private final Process process;
     private final Path log;
+    /** Written once the elector runs and its gauges are bound (the last start-up step). */
+    private final Path readyFile;
     private final CompletableFuture<String> statusAddress = new CompletableFuture<>();
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
 
-    private RealSidecar(String pod, Process process, Path log) throws IOException {
+    private RealSidecar(String pod, Process process, Path log, Path readyFile) throws IOException {
         this.pod = pod;
         this.process = process;
         this.log = log;
+        this.readyFile = readyFile;
         Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
         Thread pump = new Thread(() -> pump(out), "log-" + pod);
         pump.setDaemon(true);
         pump.start();
-        process.onExit().thenRun(() -> {
-            statusAddress.completeExceptionally(
-                    new IllegalStateException(pod + " exited before its status server listened; log: " + log));
-            started.completeExceptionally(new IllegalStateException(pod + " exited before it started; log: " + log));
-        });
+        process.onExit().thenRun(() -> statusAddress.completeExceptionally(
+                new IllegalStateException(pod + " exited before its status server listened; log: " + log)));
     }
 
     /** Starts {@code run} for {@code pod} on {@code store} (a SQLite file) and lock {@code lock}. */
@@ -73,8 +73,11 @@ final class RealSidecar implements AutoCloseable {
                 "run", "--store", "jdbc:sqlite:" + store, "--lock-name", lock, "--pod-name", pod,
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0"));
         command.addAll(FAST_TIMING);
+        Path readyFile = dir.resolve(pod + ".ready.json");
+        Files.deleteIfExists(readyFile);
+        command.addAll(List.of("--ready-file", readyFile.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        return new RealSidecar(pod, process, dir.resolve(pod + ".log"));
+        return new RealSidecar(pod, process, dir.resolve(pod + ".log"), readyFile);
     }
 
     private void pump(Writer out) {
@@ -88,9 +91,6 @@ final class RealSidecar implements AutoCloseable {
                 Matcher m = STATUS.matcher(line);
                 if (m.find()) {
                     statusAddress.complete(m.group(1));
-                }
-                if (CONTROL.matcher(line).find()) {
-                    started.complete(null);
                 }
             }
         } catch (IOException e) {
@@ -115,14 +115,14 @@ final class RealSidecar implements AutoCloseable {
     }
 
     /**
-     * Waits until the sidecar has started: its elector runs and every lease gauge is bound (the
-     * status server listens earlier, while the store is migrated).
+     * Waits until the sidecar has started (its ready file is written): its elector runs and every
+     * lease gauge is bound (the status server listens earlier, while the store is migrated).
      */
     void awaitStarted() throws InterruptedException {
-        try {
-            started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError(pod + " did not start within " + START_TIMEOUT.toSeconds() + " s; log: " + log, e);
+        Awaitility.await(pod + " writes its ready file; log: " + log).atMost(START_TIMEOUT)
+                .pollInterval(Duration.ofMillis(20)).until(() -> Files.exists(readyFile) || !process.isAlive());
+        if (!Files.exists(readyFile)) {
+            throw new AssertionError(pod + " exited before it started; log: " + log);
         }
     }
 

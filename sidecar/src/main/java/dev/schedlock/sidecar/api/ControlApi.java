@@ -19,7 +19,6 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -269,13 +268,9 @@ public final class ControlApi implements AutoCloseable {
         Exchanges.readBody(exchange);
         boolean leading = elector.query(false).snapshot().isLeader(elector.clock().nanoTime());
         stepDown.run();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("accepted", true);
-        body.put("wasLeader", leading);
-        body.put("message", leading
+        Exchanges.sendJson(exchange, 202, new Answers.Release(true, leading, leading
                 ? "stepping down: no new permits; the lease is released once issued permits are returned or expired"
-                : "not leading; standing by without acquiring for two retry intervals");
-        Exchanges.sendJson(exchange, 202, body, json);
+                : "not leading; standing by without acquiring for two retry intervals"), json);
     }
 
     // POST /v1/claims {"client": "...", "handle": "..."}
@@ -339,38 +334,25 @@ public final class ControlApi implements AutoCloseable {
         if (elector.config().permitMode() == PermitMode.CLAIMS) {
             return false;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("granted", false);
-        body.put("fencingToken", 0);
-        body.put("validForMillis", 0);
-        body.put("reason", "PERMIT_MODE_POD");
-        body.put("message", "claims need --permit-mode claims; in pod mode every GET /v1/lease from the leading"
-                + " pod is a permit");
-        Exchanges.sendJson(exchange, 409, body, json);
+        Exchanges.sendJson(exchange, 409, Answers.Claim.refused(0, 0, "PERMIT_MODE_POD", null, "claims need"
+                + " --permit-mode claims; in pod mode every GET /v1/lease from the leading pod is a permit"), json);
         return true;
     }
 
     private void sendClaim(HttpExchange exchange, ClaimResult claim) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("granted", claim.granted());
         Permit permit = claim.permit();
-        body.put("fencingToken", permit == null ? 0 : permit.fencingToken());
-        body.put("validForMillis", permit == null ? 0 : permit.validForMillis());
+        long token = permit == null ? 0 : permit.fencingToken();
+        long validFor = permit == null ? 0 : permit.validForMillis();
         if (claim.granted()) {
-            body.put("handle", claim.handle());
-        } else {
-            body.put("reason", claim.reason());
-            if (claim.heldBy() != null) {
-                body.put("heldBy", claim.heldBy());
-            }
-            if (claim.reason().equals("HANDLE_MISMATCH")) {
-                body.put("message", "client '" + claim.heldBy() + "' holds the claim under another handle: another"
-                        + " process uses the same client name, or this one lost the handle of its grant (e.g. it"
-                        + " restarted). It ends within the permit TTL if not renewed; give each process its own"
-                        + " client name");
-            }
+            Exchanges.sendJson(exchange, 200, Answers.Claim.granted(token, validFor, claim.handle()), json);
+            return;
         }
-        Exchanges.sendJson(exchange, claim.granted() ? 200 : 409, body, json);
+        String message = !claim.reason().equals("HANDLE_MISMATCH") ? null : "client '" + claim.heldBy() + "' holds"
+                + " the claim under another handle: another process uses the same client name, or this one lost the"
+                + " handle of its grant (e.g. it restarted). It ends within the permit TTL if not renewed; give each"
+                + " process its own client name";
+        Exchanges.sendJson(exchange, 409, Answers.Claim.refused(token, validFor, claim.reason(), claim.heldBy(),
+                message), json);
     }
 
     // DELETE /v1/claims/{client}, with the header Schedlock-Claim-Handle

@@ -55,10 +55,7 @@ final class Exchanges {
 
     static void sendError(HttpExchange exchange, int status, String error, String message, ObjectMapper json)
             throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        body.put("message", message);
-        sendJson(exchange, status, body, json);
+        sendJson(exchange, status, new Answers.Error(error, message), json);
     }
 
     static void sendEmpty(HttpExchange exchange, int status) throws IOException {

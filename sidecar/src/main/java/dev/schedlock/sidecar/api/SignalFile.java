@@ -4,22 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.sidecar.lease.LeaseElector;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -49,16 +36,10 @@ public final class SignalFile {
 
     private static final System.Logger LOG = System.getLogger(SignalFile.class.getName());
 
-    /** rw-r--r-- (less if the umask says so): the main container may run as another user and must read it. */
-    private static final String MODE = "rw-r--r--";
-    private static final Set<OpenOption> CREATE_NEW = Set.of(StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-
     private final Path file;
     private final LeaseElector elector;
     private final ObjectMapper json;
     private final LongSupplier wallClockMillis;
-    private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean pending = new AtomicBoolean();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "schedlock-signal-file");
@@ -115,53 +96,11 @@ public final class SignalFile {
         LeaseView view = LeaseView.of(answer.snapshot(), answer.nowNanos(), validFor)
                 .withValidUntil(validFor > 0 ? wallBefore + validFor : 0);
         try {
-            replace(json.writeValueAsBytes(view));
+            AtomicFile.replace(file, json.writeValueAsBytes(view));
             succeeded();
         } catch (IOException | RuntimeException e) {
             failed(e);
         }
-    }
-
-    /**
-     * Writes {@code content} to a new file beside the target and renames it over the target. No
-     * fsync: after a power loss the content is worthless anyway (its {@code validUntil} has passed),
-     * and readers treat a file they cannot parse as no permit.
-     */
-    private void replace(byte[] content) throws IOException {
-        Path dir = file.getParent();
-        Files.createDirectories(dir);
-        Path temp = dir.resolve("." + file.getFileName() + "." + HexFormat.of().formatHex(randomBytes()) + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, CREATE_NEW, permissions())) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-            }
-            // rename(2): atomic, and it replaces the directory entry of the target, never what a
-            // link there points at.
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temp); // removes a name, never follows it
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-    }
-
-    private byte[] randomBytes() {
-        byte[] bytes = new byte[8];
-        random.nextBytes(bytes);
-        return bytes;
-    }
-
-    private static FileAttribute<?>[] permissions() {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(MODE))};
     }
 
     private void succeeded() {

@@ -115,11 +115,7 @@ public final class StatusServer implements AutoCloseable {
                 case "/v1/lease" -> {
                     LeaseElector current = elector;
                     if (current == null) {
-                        Map<String, Object> body = new LinkedHashMap<>();
-                        body.put("state", "STARTING");
-                        body.put("leader", false);
-                        body.put("validForMillis", 0);
-                        Exchanges.sendJson(exchange, 503, body, json);
+                        Exchanges.sendJson(exchange, 503, new Answers.Starting("STARTING", false, 0), json);
                         return;
                     }
                     LeaseElector.Query answer = current.query(false);

@@ -5,7 +5,9 @@ import dev.schedlock.rules.PrintableText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,6 +17,8 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Logging for the sidecar process: java.util.logging to stderr, plain by default or one JSON
@@ -138,7 +142,18 @@ public final class LogSetup {
         }
     }
 
+    /**
+     * One JSON object per line in the product's log schema (docs/operations.md, "Log lines"): the
+     * keys of logback's {@code JsonEncoder} as the operator configures it, so that one query reads
+     * the lines of both. The lease fields are in {@code mdc}, never only in the message: a lease
+     * line's {@code lock=… holder=… token=…:} prefix becomes the fields {@code lock}, {@code holder}
+     * and {@code token} (the values of that event), and the rest of the line is the message.
+     */
     static final class JsonFormatter extends Formatter {
+        /** A lease line: the first two or three parameters are lock, holder and token. */
+        private static final Pattern LEASE_PREFIX = Pattern.compile("^lock=\\{0\\} holder=\\{1\\}( token=\\{2\\})?: ");
+        private static final int MAX_CAUSES = 8;
+
         private final Supplier<Map<String, Object>> context;
         private final ObjectMapper json = new ObjectMapper();
 
@@ -148,20 +163,64 @@ public final class LogSetup {
 
         @Override
         public String format(LogRecord record) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("ts", Instant.ofEpochMilli(record.getMillis()).toString());
-            line.put("level", levelName(record.getLevel()));
-            line.put("logger", record.getLoggerName());
-            line.putAll(context.get());
-            line.put("msg", plainMessage(this, record));
-            if (record.getThrown() != null) {
-                line.put("error", stackTrace(record.getThrown()));
+            Map<String, String> mdc = new LinkedHashMap<>();
+            context.get().forEach((key, value) -> mdc.put(key, String.valueOf(value)));
+            String message = plainMessage(this, record);
+            Matcher lease = LEASE_PREFIX.matcher(record.getMessage() == null ? "" : record.getMessage());
+            Object[] params = record.getParameters();
+            if (lease.find() && params != null && params.length >= (lease.group(1) == null ? 2 : 3)) {
+                String prefix = "lock=" + params[0] + " holder=" + params[1]
+                        + (lease.group(1) == null ? "" : " token=" + params[2]) + ": ";
+                if (message.startsWith(prefix)) {
+                    message = message.substring(prefix.length());
+                    mdc.put("lock", String.valueOf(params[0]));
+                    mdc.put("holder", String.valueOf(params[1]));
+                    if (lease.group(1) != null) {
+                        mdc.put("token", String.valueOf(params[2]));
+                    }
+                }
             }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("timestamp", record.getMillis());
+            line.put("level", levelName(record.getLevel()));
+            line.put("threadName", threadName(record));
+            line.put("loggerName", record.getLoggerName());
+            line.put("mdc", mdc);
+            line.put("formattedMessage", message);
+            line.put("throwable", record.getThrown() == null ? null : throwable(record.getThrown(), 0));
             try {
                 return json.writeValueAsString(line) + System.lineSeparator();
             } catch (Exception e) {
-                return "{\"level\":\"ERROR\",\"msg\":\"log line could not be encoded\"}" + System.lineSeparator();
+                return "{\"level\":\"ERROR\",\"formattedMessage\":\"log line could not be encoded\"}"
+                        + System.lineSeparator();
             }
+        }
+
+        /** The logging thread's name when it is the current thread (it is: the handler is synchronous). */
+        private static String threadName(LogRecord record) {
+            Thread current = Thread.currentThread();
+            return current.getId() == record.getLongThreadID() ? current.getName() : "thread-" + record.getLongThreadID();
+        }
+
+        /** As logback writes one: class, message, frames, and the cause in the same form. */
+        private static Map<String, Object> throwable(Throwable t, int depth) {
+            Map<String, Object> node = new LinkedHashMap<>();
+            node.put("className", t.getClass().getName());
+            node.put("message", t.getMessage());
+            List<Map<String, Object>> steps = new ArrayList<>();
+            for (StackTraceElement e : t.getStackTrace()) {
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("className", e.getClassName());
+                step.put("methodName", e.getMethodName());
+                step.put("fileName", e.getFileName());
+                step.put("lineNumber", e.getLineNumber());
+                steps.add(step);
+            }
+            node.put("stepArray", steps);
+            if (t.getCause() != null && t.getCause() != t && depth < MAX_CAUSES) {
+                node.put("cause", throwable(t.getCause(), depth + 1));
+            }
+            return node;
         }
     }
 }

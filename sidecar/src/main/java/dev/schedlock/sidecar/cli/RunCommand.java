@@ -1,7 +1,9 @@
 package dev.schedlock.sidecar.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedlock.rules.Durations;
 import dev.schedlock.sidecar.api.ControlApi;
+import dev.schedlock.sidecar.api.ReadyFile;
 import dev.schedlock.sidecar.api.StepDownFile;
 import dev.schedlock.sidecar.lease.LeaseConfig;
 import dev.schedlock.sidecar.store.HolderIdentity;
@@ -26,6 +28,8 @@ import sun.misc.SignalHandler;
         footer = {"", Durations.HELP})
 final class RunCommand implements Callable<Integer> {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Mixin
     StoreOptions store;
 
@@ -46,6 +50,9 @@ final class RunCommand implements Callable<Integer> {
             ControlApi.requireLoopback(options.controlAddress.toSocketAddress());
             if (options.stepDownFile != null) {
                 StepDownFile.requireUsable(options.stepDownFile);
+            }
+            if (options.readyFile != null) {
+                ReadyFile.requireWritable(options.readyFile);
             }
             LogSetup.configure(options.logFormat(), options.logLevel, java.util.Map::of);
         } catch (IllegalArgumentException e) {
@@ -95,6 +102,17 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             startInterruption.started();
         }
+        ReadyFile ready = options.readyFile == null ? null : new ReadyFile(options.readyFile);
+        if (ready != null) {
+            try {
+                ready.write(new ReadyFile.Content(ProcessHandle.current().pid(),
+                        Sidecar.hostPort(sidecar.controlAddress()), sidecar.controlAddress().getPort(),
+                        Sidecar.hostPort(sidecar.statusAddress()), sidecar.statusAddress().getPort()), JSON);
+            } catch (IOException e) {
+                sidecar.close();
+                return usage("ready-file " + options.readyFile + " cannot be written: " + e.getMessage());
+            }
+        }
         if (options.exitOnceLeading) {
             // Image build: exercise the paths a running sidecar takes so that their classes land
             // in the class-data-sharing archive, then stop as on SIGTERM.
@@ -102,6 +120,10 @@ final class RunCommand implements Callable<Integer> {
             stop.countDown();
         }
         stop.await();
+        if (ready != null) {
+            // First: from now on the sidecar hands out no new permits; tools should not start on it.
+            ready.remove();
+        }
         sidecar.close();
         return 0;
     }

@@ -100,6 +100,12 @@ public final class RunOptions {
                     + " Env SCHEDLOCK_STEP_DOWN_FILE.")
     Path stepDownFile;
 
+    @Option(names = "--ready-file", paramLabel = "FILE", defaultValue = "${env:SCHEDLOCK_READY_FILE}",
+            description = "Once the control API and the status server listen, write their addresses and the pid"
+                    + " to this file as JSON (atomically); removed at stop. For tests and tools."
+                    + " Env SCHEDLOCK_READY_FILE.")
+    Path readyFile;
+
     @Option(names = "--native-sidecar", defaultValue = "${env:SCHEDLOCK_NATIVE_SIDECAR:-false}", arity = "0..1",
             description = "Running as a Kubernetes native sidecar: the kubelet stops the main containers first,"
                     + " so release at once on SIGTERM. Env SCHEDLOCK_NATIVE_SIDECAR.")

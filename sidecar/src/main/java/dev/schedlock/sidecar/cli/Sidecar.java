@@ -283,7 +283,7 @@ public final class Sidecar implements AutoCloseable {
         return (details < 0 ? reason : reason.substring(0, details)) + SEE_LOG;
     }
 
-    /** Fields added to every log line: lock, holder, token. */
+    /** Fields added to every log line: lock, holder, token, and the store id once known. Takes no lock. */
     public Map<String, Object> logContext() {
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("lock", config.lockName());
@@ -291,6 +291,9 @@ public final class Sidecar implements AutoCloseable {
         LeaseElector current = elector;
         long token = current == null ? 0 : current.heldToken();
         context.put("token", token);
+        if (store.storeId() != null) {
+            context.put("storeId", store.storeId());
+        }
         return context;
     }
 

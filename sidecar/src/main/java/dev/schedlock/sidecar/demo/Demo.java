@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The README's first command: three real sidecar processes on one SQLite file, each with a small
@@ -33,7 +31,6 @@ import java.util.regex.Pattern;
  */
 public final class Demo {
 
-    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
     private static final Duration TTL = Duration.ofSeconds(3);
 
     private final Path dir;
@@ -201,22 +198,26 @@ public final class Demo {
         final String name;
         final Process process;
         volatile String control;
-        private final CompletableFuture<String> address = new CompletableFuture<>();
+        private final Path readyFile;
 
-        private Member(String name, Process process) {
+        private Member(String name, Process process, Path readyFile) {
             this.name = name;
             this.process = process;
+            this.readyFile = readyFile;
         }
 
         static Member start(String name, Path db, Path work) throws IOException {
+            Path ready = work.resolve(name + ".ready.json");
+            Files.deleteIfExists(ready); // one of an earlier demo in the same directory
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> command = List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                     "-cp", System.getProperty("java.class.path"), "dev.schedlock.sidecar.cli.SidecarMain", "run",
                     "--store", "jdbc:sqlite:" + db, "--pod-name", name,
                     "--ttl", "3s", "--heartbeat-interval", "1s", "--retry-interval", "250ms", "--permit-ttl", "1s",
-                    "--drain-timeout", "3s", "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0");
+                    "--drain-timeout", "3s", "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
+                    "--ready-file", ready.toString());
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Member m = new Member(name, p);
+            Member m = new Member(name, p, ready);
             Path log = work.resolve(name + ".log");
             Thread pump = new Thread(() -> m.pump(log), name + "-log");
             pump.setDaemon(true);
@@ -232,18 +233,22 @@ public final class Demo {
                     out.write(line);
                     out.newLine();
                     out.flush();
-                    Matcher m = CONTROL.matcher(line);
-                    if (m.find()) {
-                        address.complete(m.group(1));
-                    }
                 }
             } catch (IOException e) {
-                address.completeExceptionally(e);
+                // The member is gone; awaitControlAddress says so.
             }
         }
 
+        /** Reads the member's ready file once it is written (within 20 s). */
         void awaitControlAddress() throws Exception {
-            control = address.get(20, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.exists(readyFile)) {
+                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+                    throw new IOException(name + " did not start (see its log)");
+                }
+                Thread.sleep(20); // a demo waiting for its child process, not a test wait
+            }
+            control = new ObjectMapper().readTree(readyFile.toFile()).path("controlAddress").asText();
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.schedlock.sidecar.bench;
 
-import java.io.BufferedReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,10 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Sidecar footprint: time from process start to leading (first {@code GET /v1/lease} that says
@@ -29,8 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class FootprintBench {
 
-    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
-    private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The flags the image uses (sidecar/Dockerfile), with MALLOC_ARENA_MAX=1 in the environment. */
     static final List<String> RECOMMENDED = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss256k",
@@ -86,26 +82,24 @@ public final class FootprintBench {
 
     private static long[] measure(String java, String jar, List<String> flags, Duration idle) throws Exception {
         Path dir = Files.createTempDirectory("schedlock-footprint");
+        Path ready = dir.resolve("ready.json");
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(flags);
         command.addAll(List.of("-jar", jar, "run", "--store", "jdbc:sqlite:" + dir.resolve("lease.db"),
                 "--control-address", "127.0.0.1:0", "--status-address", "127.0.0.1:0",
-                "--ttl", "10s", "--heartbeat-interval", "1s", "--permit-ttl", "2s"));
+                "--ttl", "10s", "--heartbeat-interval", "1s", "--permit-ttl", "2s", "--ready-file", ready.toString()));
         long t0 = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (tuned(flags)) {
             // glibc's per-thread malloc arenas cost several MiB of RSS in a JVM for nothing here.
             builder.environment().put("MALLOC_ARENA_MAX", "1");
         }
-        Process p = builder.start();
+        Process p = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            CompletableFuture<String> address = new CompletableFuture<>();
-            CompletableFuture<String> status = new CompletableFuture<>();
-            Thread pump = new Thread(() -> pump(p, address, status));
-            pump.setDaemon(true);
-            pump.start();
-            String control = address.get(30, TimeUnit.SECONDS);
+            JsonNode addresses = awaitReadyFile(p, ready);
+            String control = addresses.path("controlAddress").asText();
+            String status = addresses.path("statusAddress").asText();
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + control + "/v1/lease")).build();
             long leaderAt;
@@ -118,8 +112,7 @@ public final class FootprintBench {
                 Thread.sleep(5); // benchmark polling, not a test wait
             }
             // A scraped idle leader, as in production: Prometheus asks for /metrics now and then.
-            HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://" + status.get(30, TimeUnit.SECONDS)
-                    + "/metrics")).build();
+            HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://" + status + "/metrics")).build();
             http.send(scrape, HttpResponse.BodyHandlers.ofString());
             Thread.sleep(idle.toMillis()); // idle leader: renewing once a second
             http.send(scrape, HttpResponse.BodyHandlers.ofString());
@@ -131,28 +124,17 @@ public final class FootprintBench {
         }
     }
 
-    private static void pump(Process p, CompletableFuture<String> address, CompletableFuture<String> status) {
-        StringBuilder output = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                output.append(line).append('\n');
-                Matcher m = CONTROL.matcher(line);
-                if (m.find()) {
-                    address.complete(m.group(1));
-                }
-                Matcher s = STATUS.matcher(line);
-                if (s.find()) {
-                    status.complete(s.group(1));
-                }
+    /** The sidecar's ready file once it is written (polled: this is a benchmark, not a test). */
+    private static JsonNode awaitReadyFile(Process p, Path ready) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(ready)) {
+            if (!p.isAlive() || System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("sidecar did not write " + ready + " (exit "
+                        + (p.isAlive() ? "none" : p.exitValue()) + ")");
             }
-        } catch (IOException e) {
-            address.completeExceptionally(e);
+            Thread.sleep(5); // benchmark polling, not a test wait
         }
-        // Output ended: the process is gone. Say why instead of timing out.
-        IllegalStateException gone = new IllegalStateException("sidecar exited before it listened:\n" + output);
-        address.completeExceptionally(gone);
-        status.completeExceptionally(gone);
+        return JSON.readTree(ready.toFile());
     }
 
     private static long rssKb(long pid) throws IOException {

@@ -52,7 +52,10 @@ class RunRefusalTest {
                 Arguments.of(List.of("--pod-name", "pod\u001b[2J"), List.of("pod-name 'pod\\x1b[2J'")),
                 Arguments.of(List.of("--pod-name", "p".repeat(10_000)), List.of("pod-name", "(10000 characters)")),
                 Arguments.of(List.of("--pod-uid", "uid/../x"), List.of("pod-uid 'uid/../x' is not valid")),
-                Arguments.of(List.of("--pod-uid", "u".repeat(129)), List.of("pod-uid", "1-128")));
+                Arguments.of(List.of("--pod-uid", "u".repeat(129)), List.of("pod-uid", "1-128")),
+                Arguments.of(List.of("--ready-file", "/no-such-schedlock-directory/ready.json"),
+                        List.of("ready-file /no-such-schedlock-directory/ready.json", "does not exist")),
+                Arguments.of(List.of("--ready-file", "/"), List.of("ready-file / is a directory")));
     }
 
     @ParameterizedTest(name = "{0}")

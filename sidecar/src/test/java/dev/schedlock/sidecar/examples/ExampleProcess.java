@@ -2,6 +2,8 @@ package dev.schedlock.sidecar.examples;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +79,16 @@ public final class ExampleProcess implements AutoCloseable {
                 .until(() -> lines().stream().map(pattern::matcher).filter(Matcher::find)
                         .map(m -> m.group(1)).findFirst(), found -> found.isPresent() || !process.isAlive())
                 .orElseThrow(() -> new AssertionError(name + " exited without printing " + pattern + ":\n" + output()));
+    }
+
+    /** Waits until the sidecar has written its ready file ({@code --ready-file}) and returns its content. */
+    public JsonNode awaitReadyFile(Path file) throws IOException {
+        await(name + " writes " + file).atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.exists(file) || !process.isAlive());
+        if (!Files.exists(file)) {
+            throw new AssertionError(name + " exited without writing its ready file:\n" + output());
+        }
+        return new ObjectMapper().readTree(file.toFile());
     }
 
     public boolean isAlive() {

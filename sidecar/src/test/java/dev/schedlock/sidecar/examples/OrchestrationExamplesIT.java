@@ -38,8 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OrchestrationExamplesIT {
 
-    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
-    private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
     private static final Pattern ADDRESS = Pattern.compile("(127\\.0\\.0\\.1|0\\.0\\.0\\.0|\\$\\(POD_IP\\)):\\d+");
     private static final Path JAR = Path.of(System.getProperty("schedlock.sidecar.jar", "target/schedlock-sidecar.jar"));
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
@@ -320,8 +318,10 @@ class OrchestrationExamplesIT {
                 && local.command().stream().noneMatch(a -> a.startsWith("--control-address"))) {
             local = local.withEnv("SCHEDLOCK_CONTROL_ADDRESS", "127.0.0.1:0");
         }
-        ExampleProcess process = start(name, onThisMachine(local));
-        return new Sidecar(process, process.awaitMatch(CONTROL), process.awaitMatch(STATUS));
+        Path ready = dir.resolve(name + "." + UUID.randomUUID() + ".ready.json");
+        ExampleProcess process = start(name, onThisMachine(local).withEnv("SCHEDLOCK_READY_FILE", ready.toString()));
+        JsonNode addresses = process.awaitReadyFile(ready);
+        return new Sidecar(process, addresses.path("controlAddress").asText(), addresses.path("statusAddress").asText());
     }
 
     /** The image's Java and jar paths as this machine's: the test JVM's java and the built jar. */

@@ -23,7 +23,7 @@ class ClaimsIT extends WithSidecars {
 
     @BeforeEach
     void startLeaderInClaimsMode() throws Exception {
-        sidecar = sidecars.start("pod-a", "--permit-mode", "claims");
+        sidecar = sidecars.start("pod-a", "--permit-mode", "claims", "--log-format", "json", "--log-level", "debug");
         Sidecars.awaitLeading(sidecar);
     }
 
@@ -80,6 +80,9 @@ class ClaimsIT extends WithSidecars {
         assertThat(next.status()).as(next.body()).isEqualTo(200);
         assertThat(next.json().path("granted").asBoolean()).isTrue();
         assertThat(next.json().path("handle").asText()).as("a new claim, a new handle").isNotEqualTo(handle);
+        String nextHandle = next.json().path("handle").asText();
+        assertThat(sidecar.stderrLines()).as("a claim handle is a secret: never in the log, not even at debug level")
+                .isNotEmpty().noneMatch(line -> line.contains(handle) || line.contains(nextHandle));
     }
 
     @Test

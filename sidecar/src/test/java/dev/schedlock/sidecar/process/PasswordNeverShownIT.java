@@ -58,8 +58,9 @@ class PasswordNeverShownIT {
     @EnumSource(Source.class)
     void shouldNeverShowThePasswordWhileLeading(Source source) throws Exception {
         Credentials credentials = credentials(source);
+        // Both log formats: JSON lines carry the context fields too (lock, holder, token, storeId).
         SidecarProcess sidecar = start("leader", credentials, runArgs(LocalPostgres.USER, LocalPostgres.URL, schema,
-                with(credentials, "--log-level", "trace")));
+                with(credentials, "--log-level", "trace", "--log-format", source == Source.FILE ? "json" : "plain")));
         sidecar.awaitListening();
         Sidecars.awaitLeading(sidecar);
 

@@ -20,20 +20,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One real sidecar JVM, started from the shaded jar that Failsafe names in the system property
  * {@code schedlock.sidecar.jar}. Its stdout and stderr are kept in memory and in
- * {@code <dir>/<name>.stdout|.stderr}; the two listen addresses are parsed from its log (start it
- * with {@code --control-address 127.0.0.1:0 --status-address 127.0.0.1:0}).
+ * {@code <dir>/<name>.stdout|.stderr}. A {@code run} gets a {@code --ready-file} in {@code dir}, and
+ * the control API's address comes from that file; the status server's, which listens earlier, from
+ * its log line (start it with
+ * {@code --control-address 127.0.0.1:0 --status-address 127.0.0.1:0}).
  *
  * <p>Signals go through {@code kill -<SIG> <pid>}, so a test can pause a sidecar (SIGSTOP) the way
  * a GC pause or CPU starvation would. {@link #close()} always leaves no process behind: a stopped
@@ -51,7 +55,10 @@ public final class SidecarProcess implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(45);
-    private static final Pattern CONTROL = Pattern.compile("control API on http://([0-9.]+:\\d+)");
+    /**
+     * The status server listens before the sidecar is ready (probes answer while the store is
+     * migrated or unreachable), so its address is taken from this line as soon as it is logged.
+     */
     private static final Pattern STATUS = Pattern.compile("status server on http://([0-9.]+:\\d+)");
 
     /**
@@ -98,11 +105,14 @@ public final class SidecarProcess implements AutoCloseable {
     private final Output stderr;
     private final CompletableFuture<String> controlAddress = new CompletableFuture<>();
     private final CompletableFuture<String> statusAddress = new CompletableFuture<>();
+    /** The {@code --ready-file} of a {@code run}, null for other commands. */
+    private final Path readyFile;
     private volatile boolean paused;
 
-    private SidecarProcess(String name, Process process, Path dir) throws IOException {
+    private SidecarProcess(String name, Process process, Path dir, Path readyFile) throws IOException {
         this.name = name;
         this.process = process;
+        this.readyFile = readyFile;
         this.stdout = new Output(process.getInputStream(), dir.resolve(name + ".stdout"), line -> { });
         this.stderr = new Output(process.getErrorStream(), dir.resolve(name + ".stderr"), this::watchLog);
         process.onExit().thenRun(() -> {
@@ -119,9 +129,16 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Starts it with {@code env} added to this JVM's environment (e.g. {@code SCHEDLOCK_STORE_PASSWORD}). */
     public static SidecarProcess start(String name, Path dir, List<String> args, Map<String, String> env) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(args));
+        List<String> all = new ArrayList<>(args);
+        Path readyFile = null;
+        if (!all.isEmpty() && all.get(0).equals("run") && !all.contains("--ready-file")) {
+            // A name of its own: a file left by an earlier process of the same name (kill -9) must not count.
+            readyFile = dir.resolve(name + "." + UUID.randomUUID() + ".ready.json");
+            all.addAll(List.of("--ready-file", readyFile.toString()));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command(all));
         builder.environment().putAll(env);
-        return new SidecarProcess(name, builder.start(), dir);
+        return new SidecarProcess(name, builder.start(), dir, readyFile);
     }
 
     /** Runs a one-shot command ({@code status}, {@code migrate}, a refused start…) to its end. */
@@ -154,13 +171,23 @@ public final class SidecarProcess implements AutoCloseable {
     }
 
     private void watchLog(String line) {
-        complete(CONTROL.matcher(line), controlAddress);
-        complete(STATUS.matcher(line), statusAddress);
+        Matcher m = STATUS.matcher(line);
+        if (m.find()) {
+            statusAddress.complete(m.group(1));
+        }
     }
 
-    private static void complete(Matcher m, CompletableFuture<String> address) {
-        if (m.find()) {
-            address.complete(m.group(1));
+    /** Completes the addresses from the ready file once the sidecar has written it. */
+    private void readReadyFile() {
+        if (readyFile == null || controlAddress.isDone() || !Files.exists(readyFile)) {
+            return;
+        }
+        try {
+            JsonNode ready = JSON.readTree(readyFile.toFile());
+            statusAddress.complete(ready.get("statusAddress").asText());
+            controlAddress.complete(ready.get("controlAddress").asText());
+        } catch (IOException e) {
+            // Written atomically, so unreadable means removed at stop in between: not listening.
         }
     }
 
@@ -168,11 +195,16 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Waits until the control API listens (the last start-up step); fails with the log if it exits. */
     public SidecarProcess awaitListening() throws InterruptedException {
+        if (readyFile == null) {
+            throw new IllegalStateException(name + " is not a run command: it never listens");
+        }
         try {
-            controlAddress.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            statusAddress.get(1, TimeUnit.SECONDS);
+            Awaitility.await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(20))
+                    .until(() -> isListening() || controlAddress.isDone());
+            controlAddress.get();
+            statusAddress.get();
             return this;
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | ConditionTimeoutException e) {
             throw new AssertionError(name + " did not start listening within " + START_TIMEOUT.toSeconds() + "s: "
                     + describe(), e);
         }
@@ -180,11 +212,17 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Whether the control API listens yet; it starts only once the store is migrated. */
     public boolean isListening() {
+        readReadyFile();
         return controlAddress.isDone() && !controlAddress.isCompletedExceptionally();
     }
 
     public String name() {
         return name;
+    }
+
+    /** The {@code --ready-file} this test gave a {@code run}. */
+    public Path readyFile() {
+        return readyFile;
     }
 
     public long pid() {

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The signal file for apps without HTTP, and JSON logs whose every line names lock, holder and token. */
+/**
+ * The signal file for apps without HTTP, the ready file for tools, and JSON logs whose every line
+ * names lock, holder and token.
+ */
 class SignalFileAndLogsIT extends WithSidecars {
 
     @Test
@@ -17,6 +20,11 @@ class SignalFileAndLogsIT extends WithSidecars {
         Path signal = dir.resolve("shared").resolve("lease.json");
         SidecarProcess sidecar = sidecars.start("pod-a", "--signal-file", signal.toString(), "--log-format", "json");
         Sidecars.awaitLeading(sidecar);
+        JsonNode ready = SidecarProcess.JSON.readTree(sidecar.readyFile().toFile());
+        assertThat(ready.path("pid").asLong()).isEqualTo(sidecar.pid());
+        assertThat("http://" + ready.path("controlAddress").asText() + "/v1/lease")
+                .isEqualTo(sidecar.controlUri("/v1/lease").toString());
+        assertThat(ready.path("statusPort").asInt()).isEqualTo(sidecar.statusUri("").getPort());
 
         JsonNode leading = await("signal file says leader").atMost(Sidecars.PATIENCE)
                 .until(() -> read(signal), n -> n != null && n.path("leader").asBoolean());
@@ -37,6 +45,7 @@ class SignalFileAndLogsIT extends WithSidecars {
 
         sidecar.sigterm();
         assertThat(sidecar.awaitExit(Sidecars.PATIENCE)).isZero();
+        assertThat(sidecar.readyFile()).as("the ready file is removed at stop").doesNotExist();
         JsonNode last = read(signal);
         assertThat(last.path("leader").asBoolean()).as("final state after SIGTERM: %s", last).isFalse();
         assertThat(last.path("validForMillis").asLong()).isZero();
@@ -46,12 +55,16 @@ class SignalFileAndLogsIT extends WithSidecars {
         assertThat(lines).isNotEmpty();
         for (String line : lines) {
             JsonNode json = SidecarProcess.JSON.readTree(line);
-            assertThat(json.has("ts") && json.has("level") && json.has("msg")).as(line).isTrue();
-            assertThat(json.path("lock").asText()).as(line).isEqualTo("default");
-            assertThat(json.path("holder").asText()).as(line).startsWith("pod-a/");
-            assertThat(json.has("token")).as(line).isTrue();
+            assertThat(json.has("timestamp") && json.has("level") && json.has("formattedMessage")).as(line).isTrue();
+            JsonNode mdc = json.path("mdc");
+            assertThat(mdc.path("lock").asText()).as(line).isEqualTo("default");
+            assertThat(mdc.path("holder").asText()).as(line).startsWith("pod-a/");
+            assertThat(mdc.has("token")).as(line).isTrue();
+            assertThat(json.path("formattedMessage").asText()).as("the fields are not repeated in the message: " + line)
+                    .doesNotContain("lock=", "holder=", "token=");
         }
-        assertThat(lines).anyMatch(l -> l.contains("\"token\":1") && l.contains("LEADER"));
+        assertThat(lines).as("the leader's lines carry its token and the store id").anyMatch(l -> l.contains("LEADER")
+                && l.contains("\"token\":\"1\"") && l.contains("\"storeId\":\""));
     }
 
     private static JsonNode read(Path file) {
