@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.schedlock.charts.Tools;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -216,6 +217,11 @@ public final class PodmanKubelet implements AutoCloseable {
                     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r-----"));
                     chgrp(file, fsGroup);
                 }
+            } else if (v.getDownwardAPI() != null) {
+                path = Files.createDirectories(dir.resolve("downward").resolve(v.getName()));
+                for (DownwardAPIVolumeFile item : v.getDownwardAPI().getItems()) {
+                    Files.writeString(path.resolve(item.getPath()), downwardValue(pod, item), StandardCharsets.UTF_8);
+                }
             } else {
                 throw new IllegalArgumentException("volume kind not played here: " + v);
             }
@@ -224,6 +230,21 @@ public final class PodmanKubelet implements AutoCloseable {
             out.put(v.getName(), path);
         }
         return out;
+    }
+
+    /**
+     * A downward API file as the kubelet writes it: the pod's name, or an annotation's or label's
+     * value (these pods have none, and the kubelet writes an empty file for a missing key).
+     */
+    private static String downwardValue(String pod, DownwardAPIVolumeFile item) {
+        String field = item.getFieldRef() != null ? item.getFieldRef().getFieldPath() : "";
+        if (field.equals("metadata.name")) {
+            return pod;
+        }
+        if (field.startsWith("metadata.annotations[") || field.startsWith("metadata.labels[")) {
+            return "";
+        }
+        throw new IllegalArgumentException("downward API field not played here: " + item);
     }
 
     /** fsGroup: the kubelet makes the pod's volumes group-owned (and writable) by it. */
