@@ -145,6 +145,8 @@ public final class Sidecar implements AutoCloseable {
         // A release in the store wakes this candidate at once instead of at its next retry.
         releaseWatch = store.releaseWatch(config.lockName(), runner::wake);
         releaseWatch.start();
+        // While it runs, a standby sleeps until the holding it saw can expire, not one retry.
+        elector.wakesOnRelease(releaseWatch::isLive);
 
         if (wiring.signalFile() != null) {
             signal = new SignalFile(wiring.signalFile(), elector, json, System::currentTimeMillis);

@@ -10,6 +10,7 @@ import dev.schedlock.sidecar.store.TransitionKind;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -59,6 +60,13 @@ public final class LeaseElector {
 
     private static final System.Logger LOG = System.getLogger(LeaseElector.class.getName());
 
+    /**
+     * The shortest wait of a standby between two attempts: a row that looked takeable but was
+     * refused (another candidate won it, or the store's clock has not reached the expiry yet) is
+     * read again this soon, never in a busy loop.
+     */
+    static final long MIN_STANDBY_WAIT_NANOS = 5_000_000;
+
     private final LeaseConfig config;
     private final LeaseStore store;
     private final HolderIdentity self;
@@ -91,6 +99,8 @@ public final class LeaseElector {
     private long holdOffUntilNanos;
     private boolean holdOff;
     private String reason = "starting";
+    /** True while a release watch would wake this standby when the holder releases. */
+    private volatile BooleanSupplier releaseWatchLive = () -> false;
 
     public LeaseElector(LeaseConfig config, LeaseStore store, HolderIdentity self, MonotonicClock clock,
                         DoubleSupplier random, LeaseMetrics metrics) {
@@ -140,6 +150,16 @@ public final class LeaseElector {
      */
     public void onRenewal(Consumer<LeaseSnapshot> listener) {
         publisher.onRenewal(listener);
+    }
+
+    /**
+     * Tells this elector whether a release watch ({@code LeaseStore.releaseWatch}) currently wakes
+     * it when the holder releases. While one does, a standby sleeps until the holding it was
+     * refused can expire; without one it also reads the row again every retry interval, so that a
+     * release is noticed within one retry as before.
+     */
+    public void wakesOnRelease(BooleanSupplier live) {
+        this.releaseWatchLive = Objects.requireNonNull(live, "live");
     }
 
     public synchronized LeaseSnapshot snapshot() {
@@ -252,7 +272,46 @@ public final class LeaseElector {
         if (epoch == capturedEpoch && state != LeaseState.LEADER) {
             setState(LeaseState.STANDBY, "held by " + row.holderId() + " (token " + row.fencingToken() + ")");
         }
-        return retryDelay();
+        return standbyWait(row, answeredAt);
+    }
+
+    /**
+     * How long a standby waits after an attempt refused with {@code row}: until the holding can
+     * first be taken, not blindly one retry interval.
+     *
+     * <ul>
+     *   <li>{@code store-clock}: the row expires when the store's clock passes
+     *       {@code heartbeat_at + ttl_ms}. The store read its clock no later than the answer
+     *       arrived ({@code answeredAt}), so waiting {@code heartbeat_at + ttl_ms + 1 - storeNow}
+     *       milliseconds from {@code answeredAt} wakes the standby at or after the expiry (clocks
+     *       ticking at the same rate). The holder's renewals move the expiry: the standby then reads
+     *       the new one and sleeps again, one read per heartbeat or fewer.</li>
+     *   <li>{@code observed}: a takeover needs the row unchanged for a full TTL on this process's
+     *       own clock, counted from the answer that first showed it ({@link ObservedHolding}), so
+     *       the standby must see every renewal soon after it is written: it reads every retry
+     *       interval and wakes exactly when that TTL is up.</li>
+     *   <li>Without a live release watch the standby also reads every retry interval, so that a
+     *       release is noticed within one interval.</li>
+     * </ul>
+     * Never shorter than {@link #MIN_STANDBY_WAIT_NANOS}. Being early is harmless (the store
+     * refuses an unexpired row); only the wait is at stake, never safety.
+     */
+    private long standbyWait(LockRow row, long answeredAt) {
+        long now = clock.nanoTime();
+        long wait;
+        if (row.isFree()) {
+            wait = 0; // lost a race for a free row: look again at once
+        } else {
+            long expiresAt = answeredAt + (row.heartbeatAtMs() + row.ttlMs() + 1 - row.storeNowMs()) * 1_000_000L;
+            wait = expiresAt - now;
+            if (config.takeoverPolicy() == TakeoverPolicy.OBSERVED) {
+                wait = Math.min(Math.max(wait, observed.nanosUntilTakeover(now)), retryDelay());
+            }
+        }
+        if (!releaseWatchLive.getAsBoolean()) {
+            wait = Math.min(wait, retryDelay());
+        }
+        return Math.max(MIN_STANDBY_WAIT_NANOS, wait);
     }
 
     private synchronized TakeoverRule takeoverRule() {

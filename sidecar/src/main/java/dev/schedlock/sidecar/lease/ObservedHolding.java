@@ -29,6 +29,17 @@ final class ObservedHolding {
         row = null;
     }
 
+    /**
+     * Nanoseconds from {@code nowNanos} until the holding seen has been unchanged for its TTL (0 or
+     * less once it has); {@code Long.MAX_VALUE} when nothing held was seen.
+     */
+    long nanosUntilTakeover(long nowNanos) {
+        if (row == null || row.isFree()) {
+            return Long.MAX_VALUE;
+        }
+        return sinceNanos + row.ttlMs() * 1_000_000L - nowNanos;
+    }
+
     /** What the next acquire may take over under {@code policy}. */
     TakeoverRule rule(TakeoverPolicy policy, long nowNanos) {
         if (policy == TakeoverPolicy.STORE_CLOCK) {

@@ -20,6 +20,15 @@ public interface ReleaseWatch extends AutoCloseable {
 
     void start();
 
+    /**
+     * True while this watch is connected and would report a release now; false before it
+     * connected, while it reconnects after a failure, and for {@link #NONE}. It reports a release
+     * that it may have missed meanwhile once it is connected again.
+     */
+    default boolean isLive() {
+        return false;
+    }
+
     /** Stops watching. */
     @Override
     void close();

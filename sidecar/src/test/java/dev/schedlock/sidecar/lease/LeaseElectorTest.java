@@ -600,6 +600,81 @@ class LeaseElectorTest {
         }
     }
 
+    // =================================================================== standby wait
+
+    /** A row read at store time {@code storeNowMs}, held by OTHER since {@code heartbeatAtMs}. */
+    private static LockRow readAt(long heartbeatAtMs, long ttlMs, long storeNowMs) {
+        return new LockRow(LeaseConfig.DEFAULT_LOCK_NAME, OTHER.id(), OTHER.host(), OTHER.pid(), OTHER.pod(), 5,
+                heartbeatAtMs, heartbeatAtMs, ttlMs, storeNowMs);
+    }
+
+    @Test
+    void shouldSleepUntilTheRowCanExpireWhileAReleaseWatchWakesIt() {
+        LeaseElector elector = f.elector(config().build());
+        elector.wakesOnRelease(() -> true);
+        // Renewed 20 s before the store read it, TTL 60 s; the answer takes 30 ms to arrive.
+        f.store.expectAcquire(Expired.class).taking(Duration.ofMillis(30))
+                .thenReturn(heldBy(readAt(100_000, 60_000, 120_000)));
+
+        long wait = elector.step();
+
+        assertThat(wait).as("from the answer to the first store millisecond after heartbeat + ttl")
+                .isEqualTo(Duration.ofMillis(40_001).toNanos());
+    }
+
+    @Test
+    void shouldAlsoReadEveryRetryWithoutALiveReleaseWatch() {
+        LeaseElector elector = f.elector(config().build());
+        boolean[] live = {false};
+        elector.wakesOnRelease(() -> live[0]);
+        f.store.expectAcquire(Expired.class).thenReturn(heldBy(readAt(100_000, 60_000, 120_000)));
+        assertThat(elector.step()).as("watch down: a release is noticed within a retry").isEqualTo(RETRY);
+
+        live[0] = true;
+        f.clock.advanceNanos(RETRY);
+        f.store.expectAcquire(Expired.class).thenReturn(heldBy(readAt(100_000, 60_000, 122_000)));
+        assertThat(elector.step()).isEqualTo(Duration.ofMillis(38_001).toNanos());
+    }
+
+    @Test
+    void shouldReadAgainSoonWhenAnExpiredOrFreeRowWasRefused() {
+        LeaseElector elector = f.elector(config().build());
+        elector.wakesOnRelease(() -> true);
+        f.store.expectAcquire(Expired.class).thenReturn(heldBy(readAt(100_000, 60_000, 170_000)));
+        assertThat(elector.step()).as("another candidate won the expired row").isEqualTo(
+                LeaseElector.MIN_STANDBY_WAIT_NANOS);
+
+        f.clock.advanceNanos(LeaseElector.MIN_STANDBY_WAIT_NANOS);
+        LockRow free = new LockRow(LeaseConfig.DEFAULT_LOCK_NAME, null, null, null, null, 5, 0, 170_000, 0, 170_005);
+        f.store.expectAcquire(Expired.class).thenReturn(heldBy(free));
+        assertThat(elector.step()).as("another candidate won the free row").isEqualTo(
+                LeaseElector.MIN_STANDBY_WAIT_NANOS);
+    }
+
+    /**
+     * Under {@code observed} the standby must see each renewal soon after it is written, so it
+     * reads every retry; its last wait ends exactly when the holding has been seen unchanged for
+     * the row's TTL on its own clock.
+     */
+    @Test
+    void shouldReadEveryRetryAndWakeExactlyAtTheObservedTtlUnderObserved() {
+        LeaseElector elector = f.elector(config().takeoverPolicy(TakeoverPolicy.OBSERVED).build());
+        elector.wakesOnRelease(() -> true);
+        LockRow row = readAt(100_000, 10_000, 100_000);
+        f.store.expectAcquire(FreeOnly.class).thenReturn(heldBy(row));
+        assertThat(elector.step()).isEqualTo(RETRY);
+
+        f.clock.advanceNanos(Duration.ofMillis(9_000).toNanos());
+        f.store.expectAcquire(FreeOnly.class).thenReturn(heldBy(readAt(100_000, 10_000, 109_500)));
+        assertThat(elector.step()).as("the TTL seen unchanged ends in 1 s, after the store's expiry (0.501 s)")
+                .isEqualTo(Duration.ofMillis(1_000).toNanos());
+
+        f.clock.advanceNanos(Duration.ofMillis(1_000).toNanos());
+        f.store.expectAcquire(ExpiredAndUnchanged.class).thenReturn(tookOver(SELF, 6));
+        elector.step();
+        assertThat(elector.snapshot().state()).isEqualTo(LeaseState.LEADER);
+    }
+
     @Test
     void shouldHoldOffBeforeTheNextAcquireAfterAStepDown() {
         LeaseElector elector = f.leading(7);

@@ -60,6 +60,13 @@ public abstract class AbstractLeaseStoreContract {
     /** A plain JDBC connection to this test's database, for arranging and checking by SQL. */
     protected abstract Connection openConnection() throws SQLException;
 
+    /**
+     * Opens a transaction on another connection that holds the write lock on {@code lockName}'s
+     * row (SQLite: the whole file, {@code BEGIN IMMEDIATE}; PostgreSQL: {@code SELECT … FOR UPDATE})
+     * until the returned handle is closed, which rolls it back.
+     */
+    protected abstract AutoCloseable holdWriteLock(String lockName) throws SQLException;
+
     @AfterEach
     void closeStores() {
         opened.forEach(LeaseStore::close);
@@ -598,6 +605,75 @@ public abstract class AbstractLeaseStoreContract {
                 .isEqualTo(migrations);
         assertSameHolding(second.inspect(LOCK).orElseThrow(), lease);
         assertThat(second.recentHistory(LOCK, 10)).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ standby attempts
+
+    /**
+     * A standby's attempt on a held, unexpired row is a read: it waits for no write lock, so a
+     * writer holding the row (here for the whole attempt) neither delays nor fails it, and it
+     * changes nothing. An attempt that took the write lock first would wait for the busy timeout
+     * or the statement timeout and then fail.
+     */
+    @ParameterizedTest
+    @MethodSource("everyRule")
+    void shouldRefuseAHeldRowWithoutTakingTheWriteLock(String name, TakeoverRule rule) throws Exception {
+        LeaseStore leader = migratedStore();
+        LeaseStore standby = migratedStore();
+        long token = acquire(leader, ALICE);
+        LockRow held = leader.inspect(LOCK).orElseThrow();
+        List<List<Object>> historyBefore = queryRows("SELECT id, kind FROM scheduler_lock_history ORDER BY id");
+
+        AcquireResult attempt;
+        try (AutoCloseable writer = holdWriteLock(LOCK)) {
+            attempt = standby.tryAcquire(LOCK, BOB, TTL_MS, rule);
+        }
+
+        assertThat(attempt.acquired()).isFalse();
+        assertSameHolding(attempt.row(), held);
+        assertThat(attempt.row().storeNowMs()).isGreaterThanOrEqualTo(held.storeNowMs());
+        assertSameHolding(leader.inspect(LOCK).orElseThrow(), held);
+        assertThat(queryRows("SELECT id, kind FROM scheduler_lock_history ORDER BY id")).isEqualTo(historyBefore);
+        assertThat(leader.renew(LOCK, ALICE.id(), token, TTL_MS)).as("the holding is intact").isTrue();
+    }
+
+    /**
+     * An expired row read by two candidates at once goes to exactly one of them: the other's write
+     * finds a version it did not read and is refused, with the token taken once.
+     */
+    @Test
+    void shouldGiveAnExpiredRowToOneOfTwoCandidatesAtOnce() throws Exception {
+        LeaseStore first = migratedStore();
+        LeaseStore second = migratedStore();
+        LeaseStore third = migratedStore();
+        acquire(first, ALICE);
+        backdateHeartbeat(LOCK, 2 * TTL_MS);
+        HolderIdentity carol = holder("carol");
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            var bob = pool.submit(() -> {
+                start.await();
+                return second.tryAcquire(LOCK, BOB, TTL_MS, TakeoverRule.expired());
+            });
+            var other = pool.submit(() -> {
+                start.await();
+                return third.tryAcquire(LOCK, carol, TTL_MS, TakeoverRule.expired());
+            });
+            start.countDown();
+            List<AcquireResult> results = List.of(bob.get(), other.get());
+
+            assertThat(results).filteredOn(AcquireResult::acquired).hasSize(1);
+            assertThat(results).filteredOn(AcquireResult::acquired).first()
+                    .extracting(AcquireResult::fencingToken).isEqualTo(2L);
+            assertThat(first.inspect(LOCK).orElseThrow().fencingToken()).isEqualTo(2);
+            assertThat(queryRows("SELECT kind, fencing_token FROM scheduler_lock_history ORDER BY id"))
+                    .extracting(row -> row.get(0))
+                    .containsExactly("acquired", "taken_over");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -17,7 +17,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -119,67 +121,231 @@ public final class JdbcLeaseStore implements LeaseStore {
 
     // ------------------------------------------------------------------ lease operations
 
+    /**
+     * Two shapes, one contract. Where the database can modify data inside a {@code WITH} clause
+     * (PostgreSQL) the attempt is one autocommit statement: it reads the row, takes it if the rule
+     * allows, appends the history row, and answers with the row it read, in one round trip and one
+     * commit. Elsewhere (SQLite) it reads the row first without any lock and opens a write
+     * transaction only when the row may be taken. Either way an attempt on a held, unexpired row
+     * takes no write lock and writes nothing; a write applies only to exactly the row version that
+     * was read (holder, token and heartbeat), so what was decided is what is taken.
+     */
     @Override
     public AcquireResult tryAcquire(String lockName, HolderIdentity holder, long ttlMs, TakeoverRule rule) {
         Objects.requireNonNull(rule, "rule");
-        return inWriteTransaction("acquire of lock '" + lockName + "'", c -> {
-            // 0. Under the write lock: still the store this process knows (its tokens, its id)?
-            requireSameStoreId(c);
-            // 1. One reading of the store's clock for the whole transaction.
-            long nowMs = queryLong(c, "SELECT " + now);
-            // 2. Make sure the row exists (free, token 0), so that step 3 can lock it.
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO " + lockTable + " (name, fencing_token, acquired_at, heartbeat_at, ttl_ms)"
-                            + " VALUES (?, 0, 0, 0, 0) ON CONFLICT (name) DO NOTHING")) {
-                ps.setString(1, lockName);
-                ps.executeUpdate();
-            }
-            // 3. Read the row under the write lock.
-            LockRow current = readRow(c, lockName, nowMs, dialect.lockRowSuffix()).orElseThrow();
-            // 4. Decide: free, our own, or a takeover the rule allows.
-            TransitionKind kind = decide(current, holder.id(), rule);
-            if (kind == null) {
+        String during = "acquire of lock '" + lockName + "'";
+        if (dialect.modifiesInWithClauses()) {
+            return run(during, c -> acquireInOneStatement(c, lockName, holder, ttlMs, rule));
+        }
+        // 1. Read the row (and the store's clock and id) without any lock.
+        RowRead read = run(during, c -> readForAcquire(c, lockName));
+        LockRow current = read.row();
+        // 2. Decide: free, our own, or a takeover the rule allows. Anything else writes nothing.
+        TransitionKind kind = decide(current, holder.id(), rule);
+        if (kind == null) {
+            return new AcquireResult(false, null, current);
+        }
+        // 3. Take exactly the version read, under the write lock; the expiry is judged again.
+        return inWriteTransaction(during, c -> {
+            long[] taken = takeVersion(c, read, holder, ttlMs);
+            if (taken == null) {
                 dialect.rollback(c);
                 return new AcquireResult(false, null, current);
             }
-            // 5. Take it: the guard repeats the decision, so success is exactly one row changed.
-            //    The token is incremented in the same statement.
-            int changed;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE " + lockTable + " SET holder_id = ?, holder_host = ?, holder_pid = ?, holder_pod = ?,"
-                            + " fencing_token = fencing_token + 1, acquired_at = ?, heartbeat_at = ?, ttl_ms = ?"
-                            + " WHERE name = ? AND fencing_token = ?"
-                            + " AND (holder_id IS NULL OR holder_id = ? OR heartbeat_at + ttl_ms < ?)")) {
-                ps.setString(1, holder.id());
-                ps.setString(2, holder.host());
-                ps.setLong(3, holder.pid());
-                ps.setString(4, holder.pod());
-                ps.setLong(5, nowMs);
-                ps.setLong(6, nowMs);
-                ps.setLong(7, ttlMs);
-                ps.setString(8, lockName);
-                ps.setLong(9, current.fencingToken());
-                ps.setString(10, holder.id());
-                ps.setLong(11, nowMs);
-                changed = ps.executeUpdate();
-            }
-            if (changed != 1) {
-                dialect.rollback(c);
-                return new AcquireResult(false, null, current);
-            }
-            long token = current.fencingToken() + 1;
-            String reason = kind == TransitionKind.TAKEN_OVER
-                    ? "expired holding of " + current.holderId() + " (token " + current.fencingToken()
-                      + ", heartbeat " + (nowMs - current.heartbeatAtMs()) + " ms ago, ttl " + current.ttlMs() + " ms)"
-                    : null;
-            insertHistory(c, lockName, kind, holder.id(), holder.pod(), holder.host(), token, nowMs, reason);
-            // 6. Commit durably (SQLite: synchronous=FULL) before anyone may use the token.
+            long token = taken[0];
+            long nowMs = taken[1];
+            insertHistory(c, lockName, kind, holder.id(), holder.pod(), holder.host(), token, nowMs,
+                    kind == TransitionKind.TAKEN_OVER ? takeoverReason(current, nowMs) : null);
+            // 4. Commit durably (SQLite: synchronous=FULL) before anyone may use the token.
             dialect.commit(c);
             checkpoint(c);
-            LockRow acquired = new LockRow(lockName, holder.id(), holder.host(), holder.pid(), holder.pod(),
-                    token, nowMs, nowMs, ttlMs, nowMs);
-            return new AcquireResult(true, kind, acquired);
+            return new AcquireResult(true, kind, new LockRow(lockName, holder.id(), holder.host(), holder.pid(),
+                    holder.pod(), token, nowMs, nowMs, ttlMs, nowMs));
         });
+    }
+
+    /** Why a takeover was allowed, for the history row. */
+    private static String takeoverReason(LockRow before, long nowMs) {
+        return "expired holding of " + before.holderId() + " (token " + before.fencingToken() + ", heartbeat "
+                + (nowMs - before.heartbeatAtMs()) + " ms ago, ttl " + before.ttlMs() + " ms)";
+    }
+
+    /**
+     * The row, the store's clock and (when known) the store's id, in one read that takes no lock.
+     * A missing row reads as free with token 0. A changed store id throws, as in every operation.
+     */
+    private RowRead readForAcquire(Connection c, String lockName) throws SQLException {
+        String sid = storeId != null ? "(SELECT store_id FROM " + identityTable + ")" : "CAST(NULL AS TEXT)";
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.now_ms, " + sid + " AS current_store_id, "
+                + prefixed("l.") + " FROM (SELECT " + now + " AS now_ms) AS n LEFT JOIN " + lockTable
+                + " AS l ON l.name = ?")) {
+            ps.setString(1, lockName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (storeId != null) {
+                    adopt(rs.getString("current_store_id"));
+                }
+                return rowOrFree(rs, lockName, rs.getLong("now_ms"));
+            }
+        }
+    }
+
+    /** A row as read for an acquisition; {@code exists} false when there was none (read as free, token 0). */
+    private record RowRead(LockRow row, boolean exists) {
+    }
+
+    /** The row columns of {@code rs} (maybe all null: no row) with the store's clock {@code nowMs}. */
+    private static RowRead rowOrFree(ResultSet rs, String lockName, long nowMs) throws SQLException {
+        if (rs.getString("name") == null) {
+            return new RowRead(new LockRow(lockName, null, null, null, null, 0, 0, 0, 0, nowMs), false);
+        }
+        return new RowRead(rowAt(rs, nowMs), true);
+    }
+
+    /** The columns of {@link #ROW_COLUMNS} in {@code rs}, read at the store's time {@code nowMs}. */
+    private static LockRow rowAt(ResultSet rs, long nowMs) throws SQLException {
+        long pid = rs.getLong("holder_pid");
+        Long holderPid = rs.wasNull() ? null : pid;
+        return new LockRow(
+                rs.getString("name"),
+                rs.getString("holder_id"),
+                rs.getString("holder_host"),
+                holderPid,
+                rs.getString("holder_pod"),
+                rs.getLong("fencing_token"),
+                rs.getLong("acquired_at"),
+                rs.getLong("heartbeat_at"),
+                rs.getLong("ttl_ms"),
+                nowMs);
+    }
+
+    /** {@link #ROW_COLUMNS}, each with {@code prefix} (a table alias and a dot). */
+    private static String prefixed(String prefix) {
+        return prefix + ROW_COLUMNS.replace(", ", ", " + prefix);
+    }
+
+    /**
+     * Takes the row version {@code read} inside the write transaction: the owner, token and
+     * heartbeat must still be those read, the store's id the one known, and the row still free,
+     * ours, or expired by the store's clock now (a rule's extra condition was checked on the very
+     * version pinned here). A row that did not exist is inserted taken, with token 1.
+     *
+     * @return {token, store time of the acquisition}, or null when it changed since it was read
+     */
+    private long[] takeVersion(Connection c, RowRead rowRead, HolderIdentity holder, long ttlMs)
+            throws SQLException {
+        LockRow read = rowRead.row();
+        Map<String, Object> v = new HashMap<>();
+        v.put("name", read.name());
+        v.put("self", holder.id());
+        v.put("host", holder.host());
+        v.put("pid", NamedSql.nullableLong(holder.pid()));
+        v.put("pod", holder.pod());
+        v.put("ttl", ttlMs);
+        v.put("sid", storeId);
+        String sameStore = storeId == null ? "1 = 1"
+                : "EXISTS (SELECT 1 FROM " + identityTable + " WHERE store_id = :sid)";
+        NamedSql sql;
+        if (!rowRead.exists()) {
+            sql = NamedSql.of("INSERT INTO " + lockTable + " (" + ROW_COLUMNS + ")"
+                    + " SELECT :name, :self, :host, :pid, :pod, 1, n.now_ms, n.now_ms, :ttl"
+                    + " FROM (SELECT " + now + " AS now_ms) AS n WHERE " + sameStore
+                    + " ON CONFLICT (name) DO NOTHING RETURNING fencing_token, heartbeat_at");
+        } else {
+            v.put("token", read.fencingToken());
+            v.put("hb", read.heartbeatAtMs());
+            v.put("holder", read.holderId());
+            sql = NamedSql.of("UPDATE " + lockTable + " AS l SET holder_id = :self, holder_host = :host,"
+                    + " holder_pid = :pid, holder_pod = :pod, fencing_token = l.fencing_token + 1,"
+                    + " acquired_at = n.now_ms, heartbeat_at = n.now_ms, ttl_ms = :ttl"
+                    + " FROM (SELECT " + now + " AS now_ms) AS n"
+                    + " WHERE l.name = :name AND l.fencing_token = :token AND l.heartbeat_at = :hb"
+                    + " AND l.holder_id IS NOT DISTINCT FROM :holder"
+                    + " AND (l.holder_id IS NULL OR l.holder_id = :self OR l.heartbeat_at + l.ttl_ms < n.now_ms)"
+                    + " AND " + sameStore + " RETURNING fencing_token, heartbeat_at");
+        }
+        try (PreparedStatement ps = sql.prepare(c, v); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
+        }
+    }
+
+    /**
+     * The whole attempt as one statement (PostgreSQL): read the row ({@code cur}), take exactly that
+     * version if it is free, ours, or expired by the store's clock and allowed by the rule
+     * ({@code upd}; or insert it taken when there is none, {@code ins}), append the history row
+     * ({@code h}), and answer with the row read, the store's clock and id, and the new token if any.
+     * A refused attempt's {@code UPDATE} matches no row: it locks nothing and writes nothing, and
+     * its transaction commits nothing. A row changed by someone else between the statement's
+     * snapshot and its update fails the version guard and counts as refused.
+     */
+    private AcquireResult acquireInOneStatement(Connection c, String lockName, HolderIdentity holder, long ttlMs,
+                                                TakeoverRule rule) throws SQLException {
+        Map<String, Object> v = new HashMap<>();
+        v.put("name", lockName);
+        v.put("self", holder.id());
+        v.put("host", holder.host());
+        v.put("pid", NamedSql.nullableLong(holder.pid()));
+        v.put("pod", holder.pod());
+        v.put("ttl", ttlMs);
+        v.put("sid", storeId);
+        v.put("mode", rule instanceof TakeoverRule.Expired ? 1 : rule instanceof TakeoverRule.ExpiredAndUnchanged ? 2 : 0);
+        TakeoverRule.ExpiredAndUnchanged seen = rule instanceof TakeoverRule.ExpiredAndUnchanged s ? s : null;
+        v.put("seen_holder", seen == null ? null : seen.holderId());
+        v.put("seen_token", seen == null ? 0L : seen.fencingToken());
+        v.put("seen_hb", seen == null ? 0L : seen.heartbeatAtMs());
+        String sid = storeId != null ? "SELECT store_id FROM " + identityTable : "SELECT CAST(NULL AS TEXT) AS store_id";
+        String sameStore = storeId == null ? "TRUE" : "EXISTS (SELECT 1 FROM sid WHERE store_id = :sid)";
+        String ours = "(cur.holder_id IS NULL OR cur.holder_id = :self)";
+        NamedSql sql = NamedSql.of("WITH n AS (SELECT " + now + " AS now_ms),"
+                + " cur AS (SELECT " + ROW_COLUMNS + " FROM " + lockTable + " WHERE name = :name),"
+                + " sid AS (" + sid + "),"
+                + " upd AS (UPDATE " + lockTable + " AS l SET holder_id = :self, holder_host = :host,"
+                + " holder_pid = :pid, holder_pod = :pod, fencing_token = l.fencing_token + 1,"
+                + " acquired_at = n.now_ms, heartbeat_at = n.now_ms, ttl_ms = :ttl FROM n, cur"
+                + " WHERE l.name = cur.name AND l.fencing_token = cur.fencing_token"
+                + " AND l.heartbeat_at = cur.heartbeat_at AND l.holder_id IS NOT DISTINCT FROM cur.holder_id"
+                + " AND (" + ours + " OR (cur.heartbeat_at + cur.ttl_ms < n.now_ms AND (:mode = 1 OR (:mode = 2"
+                + " AND cur.holder_id = :seen_holder AND cur.fencing_token = :seen_token"
+                + " AND cur.heartbeat_at = :seen_hb))))"
+                + " AND " + sameStore + " RETURNING l.fencing_token, n.now_ms AS at_ms),"
+                + " ins AS (INSERT INTO " + lockTable + " (" + ROW_COLUMNS + ")"
+                + " SELECT :name, :self, :host, :pid, :pod, 1, n.now_ms, n.now_ms, :ttl FROM n"
+                + " WHERE NOT EXISTS (SELECT 1 FROM cur) AND " + sameStore
+                + " ON CONFLICT (name) DO NOTHING RETURNING fencing_token, acquired_at AS at_ms),"
+                + " won AS (SELECT fencing_token, at_ms FROM upd UNION ALL SELECT fencing_token, at_ms FROM ins),"
+                + " h AS (INSERT INTO " + historyTable
+                + " (lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)"
+                + " SELECT :name, CASE WHEN " + ours + " THEN 'acquired' ELSE 'taken_over' END, :self, :pod, :host,"
+                + " won.fencing_token, won.at_ms, CASE WHEN " + ours + " THEN NULL ELSE 'expired holding of '"
+                + " || cur.holder_id || ' (token ' || cur.fencing_token || ', heartbeat '"
+                + " || (won.at_ms - cur.heartbeat_at) || ' ms ago, ttl ' || cur.ttl_ms || ' ms)' END"
+                + " FROM won LEFT JOIN cur ON TRUE)"
+                + " SELECT n.now_ms, (SELECT store_id FROM sid) AS current_store_id, won.fencing_token AS won_token,"
+                + " won.at_ms AS won_at, " + prefixed("cur.")
+                + " FROM n LEFT JOIN cur ON TRUE LEFT JOIN won ON TRUE");
+        LockRow current;
+        long wonToken;
+        long wonAt;
+        String currentStoreId;
+        try (PreparedStatement ps = sql.prepare(c, v); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            currentStoreId = rs.getString("current_store_id");
+            current = rowOrFree(rs, lockName, rs.getLong("now_ms")).row();
+            wonToken = rs.getLong("won_token");
+            wonToken = rs.wasNull() ? 0 : wonToken;
+            wonAt = rs.getLong("won_at");
+        }
+        if (storeId != null) {
+            // A changed or vanished id: the guard wrote nothing; say so rather than "refused".
+            adopt(currentStoreId);
+        }
+        if (wonToken == 0) {
+            return new AcquireResult(false, null, current);
+        }
+        TransitionKind kind = current.isFree() || current.holderId().equals(holder.id())
+                ? TransitionKind.ACQUIRED : TransitionKind.TAKEN_OVER;
+        return new AcquireResult(true, kind, new LockRow(lockName, holder.id(), holder.host(), holder.pid(),
+                holder.pod(), wonToken, wonAt, wonAt, ttlMs, wonAt));
     }
 
     private static TransitionKind decide(LockRow row, String holderId, TakeoverRule rule) {
@@ -244,18 +410,54 @@ public final class JdbcLeaseStore implements LeaseStore {
         }
     }
 
+    /**
+     * PostgreSQL: one autocommit statement (the row freed under the owner guard, the history row,
+     * the {@code NOTIFY} that wakes the candidates, sent at commit). SQLite: one write transaction
+     * (the history row copied from the row under the owner guard, then the row freed).
+     */
     @Override
     public boolean release(String lockName, String holderId, long fencingToken) {
-        return inWriteTransaction("release of lock '" + lockName + "'", c -> {
-            long nowMs = queryLong(c, "SELECT " + now);
-            Optional<LockRow> row = readRow(c, lockName, nowMs, dialect.lockRowSuffix());
-            if (clearHolder(c, lockName, holderId, fencingToken, nowMs) != 1) {
+        String during = "release of lock '" + lockName + "'";
+        Map<String, Object> v = new HashMap<>();
+        v.put("name", lockName);
+        v.put("holder", holderId);
+        v.put("token", fencingToken);
+        String guard = " WHERE name = :name AND holder_id = :holder AND fencing_token = :token";
+        String history = "INSERT INTO " + historyTable
+                + " (lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)";
+        if (dialect.modifiesInWithClauses()) {
+            String notify = dialect.releaseNotifyExpression();
+            NamedSql sql = NamedSql.of("WITH n AS (SELECT " + now + " AS now_ms),"
+                    + " old AS (SELECT holder_pod, holder_host FROM " + lockTable + guard + "),"
+                    + " upd AS (UPDATE " + lockTable + " AS l SET holder_id = NULL, holder_host = NULL,"
+                    + " holder_pid = NULL, holder_pod = NULL, heartbeat_at = n.now_ms FROM n"
+                    + " WHERE l.name = :name AND l.holder_id = :holder AND l.fencing_token = :token"
+                    + " RETURNING n.now_ms AS at_ms),"
+                    + " h AS (" + history + " SELECT :name, 'released', :holder, old.holder_pod, old.holder_host,"
+                    + " :token, upd.at_ms, NULL FROM upd LEFT JOIN old ON TRUE)"
+                    + " SELECT upd.at_ms" + (notify == null ? "" : ", " + notify) + " FROM upd");
+            return run(during, c -> {
+                try (PreparedStatement ps = sql.prepare(c, v); ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            });
+        }
+        NamedSql copy = NamedSql.of(history + " SELECT name, 'released', holder_id, holder_pod, holder_host,"
+                + " fencing_token, n.now_ms, NULL FROM " + lockTable + ", (SELECT " + now + " AS now_ms) AS n"
+                + guard + " RETURNING at_ms");
+        return inWriteTransaction(during, c -> {
+            long atMs;
+            try (PreparedStatement ps = copy.prepare(c, v); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    dialect.rollback(c);
+                    return false;
+                }
+                atMs = rs.getLong(1);
+            }
+            if (clearHolder(c, lockName, holderId, fencingToken, atMs) != 1) {
                 dialect.rollback(c);
                 return false;
             }
-            LockRow before = row.orElseThrow();
-            insertHistory(c, lockName, TransitionKind.RELEASED, holderId, before.holderPod(), before.holderHost(),
-                    fencingToken, nowMs, null);
             notifyRelease(c, lockName);
             dialect.commit(c);
             return true;
@@ -601,22 +803,7 @@ public final class JdbcLeaseStore implements LeaseStore {
                 "SELECT " + ROW_COLUMNS + " FROM " + lockTable + " WHERE name = ?" + suffix)) {
             ps.setString(1, lockName);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                long pid = rs.getLong("holder_pid");
-                Long holderPid = rs.wasNull() ? null : pid;
-                return Optional.of(new LockRow(
-                        rs.getString("name"),
-                        rs.getString("holder_id"),
-                        rs.getString("holder_host"),
-                        holderPid,
-                        rs.getString("holder_pod"),
-                        rs.getLong("fencing_token"),
-                        rs.getLong("acquired_at"),
-                        rs.getLong("heartbeat_at"),
-                        rs.getLong("ttl_ms"),
-                        nowMs));
+                return rs.next() ? Optional.of(rowAt(rs, nowMs)) : Optional.empty();
             }
         }
     }

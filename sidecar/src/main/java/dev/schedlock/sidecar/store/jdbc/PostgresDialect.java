@@ -221,6 +221,16 @@ public final class PostgresDialect implements SqlDialect {
     }
 
     @Override
+    public boolean modifiesInWithClauses() {
+        return true;
+    }
+
+    @Override
+    public String releaseNotifyExpression() {
+        return "pg_notify('" + RELEASE_CHANNEL + "', '" + schema + "/' || :name)";
+    }
+
+    @Override
     public boolean isServer() {
         return true;
     }

@@ -24,6 +24,7 @@ public abstract class ReleaseWatchThread implements ReleaseWatch {
     protected final Runnable onRelease;
     private final Thread thread;
     private volatile boolean closed;
+    private volatile boolean live;
     private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
     ReleaseWatchThread(String lockName, Runnable onRelease, String threadName) {
@@ -55,13 +56,21 @@ public abstract class ReleaseWatchThread implements ReleaseWatch {
     /** The connection works: the next failure starts the back-off from the beginning. */
     protected final void connected() {
         backoffMillis = FIRST_BACKOFF_MILLIS;
+        live = true;
+    }
+
+    @Override
+    public final boolean isLive() {
+        return live && !closed;
     }
 
     private void run() {
         while (!closed) {
             try {
                 watch();
+                live = false; // it returns to connect again (a replaced file): not watching meanwhile
             } catch (SQLException e) {
+                live = false;
                 if (closed) {
                     return;
                 }

@@ -29,6 +29,24 @@ public interface SqlDialect {
     }
 
     /**
+     * True when statements may modify data inside a {@code WITH} clause (PostgreSQL), so that an
+     * acquisition or a release, history row included, is one autocommit statement: one round trip,
+     * one commit. False: the store reads first and writes in a transaction (SQLite).
+     */
+    default boolean modifiesInWithClauses() {
+        return false;
+    }
+
+    /**
+     * With {@link #modifiesInWithClauses()}: an expression, evaluated once per released row in the
+     * release statement, that wakes waiting candidates at commit; it may use the parameter
+     * {@code :name} (the lock name). Null when the store has no push.
+     */
+    default String releaseNotifyExpression() {
+        return null;
+    }
+
+    /**
      * The thread (not started) that wakes a waiting candidate of {@code lockName} when its holder
      * releases, so that it need not wait for its next retry.
      */

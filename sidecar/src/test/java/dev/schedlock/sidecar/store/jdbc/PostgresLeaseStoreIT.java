@@ -72,6 +72,24 @@ class PostgresLeaseStoreIT extends AbstractLeaseStoreContract {
         return LocalPostgres.connect(schema);
     }
 
+    @Override
+    protected AutoCloseable holdWriteLock(String lockName) throws SQLException {
+        Connection c = LocalPostgres.connect(schema);
+        c.setAutoCommit(false);
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM scheduler_lock WHERE name = ? FOR UPDATE")) {
+            ps.setString(1, lockName);
+            ps.executeQuery().close();
+        }
+        return () -> {
+            try {
+                c.rollback();
+            } finally {
+                c.close();
+            }
+        };
+    }
+
     // ------------------------------------------------------------------ PostgreSQL only
 
     @Test

@@ -52,6 +52,21 @@ class SqliteLeaseStoreIT extends AbstractLeaseStoreContract {
         return SqliteFiles.connect(file);
     }
 
+    @Override
+    protected AutoCloseable holdWriteLock(String lockName) throws SQLException {
+        Connection c = SqliteFiles.connect(file);
+        try (Statement st = c.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+        }
+        return () -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("ROLLBACK");
+            } finally {
+                c.close();
+            }
+        };
+    }
+
     @Test
     void shouldPutTheFileInWalModeOnMigrate() {
         migratedStore();
