@@ -25,7 +25,9 @@ public final class RunOptions {
 
     @Option(names = "--retry-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:SCHEDLOCK_RETRY_INTERVAL:-" + LeaseRules.DEFAULT_RETRY_TEXT + "}",
-            description = "How often a standby tries to acquire (plus jitter). Env SCHEDLOCK_RETRY_INTERVAL."
+            description = "How often a standby reads the lease when no release notification can wake it, or"
+                    + " under --takeover-policy=observed, and the wait after a store error (plus jitter); a"
+                    + " standby otherwise sleeps until the holding can expire. Env SCHEDLOCK_RETRY_INTERVAL."
                     + " Default: ${DEFAULT-VALUE}")
     Duration retry;
 
