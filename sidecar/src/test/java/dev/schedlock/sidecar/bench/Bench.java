@@ -15,12 +15,13 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: Bench history [rows] | footprint [runs] [java] | handoff <sqlite|postgresql> [n] [candidates] | throughput <sqlite|postgresql> [locks] [candidates] [seconds]"
-                    + " | failover <sqlite|postgresql> [n] [ttl] [candidates] [heartbeat] [retry]"
+                    + " | failover <sqlite|postgresql> [n] [ttl] [candidates] [heartbeat] [retry] [store-clock|observed]"
                     + " | handoff-claims <sqlite|postgresql> [n] [candidates] [retry] | notify <sqlite|postgresql> [changes] [long-polls] [streams]"
                     + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
                     + " | shedlock <sqlite|postgresql> [seconds] [threads]"
                     + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]"
-                    + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]");
+                    + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]"
+                    + " | standby-cost <sqlite|postgresql> [seconds] [standbys]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -36,6 +37,7 @@ public final class Bench {
             case "shedlock" -> ShedLockBench.main(rest);
             case "churn" -> ChurnBench.main(rest);
             case "slow-clients" -> SlowClientsBench.main(rest);
+            case "standby-cost" -> StandbyCostBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);
