@@ -21,7 +21,8 @@ public final class Bench {
                     + " | shedlock <sqlite|postgresql> [seconds] [threads]"
                     + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]"
                     + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]"
-                    + " | standby-cost <sqlite|postgresql> [seconds] [standbys]");
+                    + " | standby-cost <sqlite|postgresql> [seconds] [standbys]"
+                    + " | capacity <postgresql|sqlite> [locks, e.g. 10000,25000,50000] [seconds] [pool] [heartbeat]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -38,6 +39,7 @@ public final class Bench {
             case "churn" -> ChurnBench.main(rest);
             case "slow-clients" -> SlowClientsBench.main(rest);
             case "standby-cost" -> StandbyCostBench.main(rest);
+            case "capacity" -> CapacityBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

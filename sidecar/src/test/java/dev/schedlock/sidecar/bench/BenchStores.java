@@ -82,6 +82,11 @@ final class BenchStores {
         return kind;
     }
 
+    /** The PostgreSQL schema that holds the tables; null for SQLite. */
+    String schema() {
+        return schema;
+    }
+
     /** Drops the PostgreSQL schema; SQLite files are left in the temp dir. */
     void drop() throws Exception {
         if (schema == null) {

@@ -93,6 +93,27 @@ class BenchmarksSmokeIT {
                 .contains("received sidecar process: long-poll 12 of 12, event stream 12 of 12");
     }
 
+    @Test
+    void capacityBenchmarkElectsEveryLockRenewsAndLosesNone() throws Exception {
+        // 50 locks, 3 electors each, on 4 connections; heartbeat 1 s (TTL 6 s, retry 200 ms), window 3 s.
+        CapacityBench.Result r = CapacityBench.run("postgresql", 50, 3, 4, Duration.ofSeconds(1));
+        System.out.println(CapacityBench.Result.HEADER + "\n" + r.row() + "\n" + r.details());
+
+        assertThat(r.electors()).isEqualTo(150);
+        assertThat(r.allElected()).as("every lock led before the window").isTrue();
+        assertThat(r.leadersAtStart()).as("locks led when the window began").isEqualTo(50);
+        assertThat(r.leadersAtEnd()).as("locks led when it ended").isEqualTo(50);
+        assertThat(r.leadersLost()).as("leaders that stopped leading in the window").isZero();
+        assertThat(r.renewed()).as("renewals in the window").isPositive();
+        assertThat(r.renewLatency().count()).as("renewals timed").isEqualTo(r.renewed() + r.renewRefused());
+        assertThat(r.renewRefused()).as("renewals refused").isZero();
+        assertThat(r.heldByOther()).as("standby attempts that found the lock held").isPositive();
+        assertThat(r.acquired()).as("acquisitions in the window: nobody lost a lock").isZero();
+        assertThat(r.errors() + r.stepFailures()).as("errors: %s", r.firstError()).isZero();
+        assertThat(r.server().commits()).as("commits seen by pg_stat_database").isPositive();
+        assertThat(r.row()).startsWith("| 50 | ");
+    }
+
     /** Groups of {@code line}: old pod, old token, new pod, new token; another pod must lead with a higher token. */
     private static void assertHandedOver(String out, String line) {
         Matcher m = Pattern.compile(line).matcher(out);
