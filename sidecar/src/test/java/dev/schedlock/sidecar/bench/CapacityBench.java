@@ -37,11 +37,20 @@ import java.util.logging.Logger;
  * [pool] [heartbeat]}; e.g. {@code postgresql 10000,25000,50000 60 32}. The heartbeat (default
  * {@code 10s}) scales the other timings as the defaults do: TTL 6 ×, retry and permit 1/5 × and 1 ×.
  * Each run has a fresh schema (or SQLite file).
+ *
+ * <p>Each standby waits as a sidecar whose release watch is connected does
+ * ({@link LeaseElector#wakesOnRelease}): until the holding it saw can expire. No lock is released
+ * here, so no watch would ever fire; the benchmark opens none (a sidecar's would be one more idle
+ * {@code LISTEN} connection). A sixth argument {@code poll} makes the standbys read every retry
+ * interval instead, as without a watch.
  */
 public final class CapacityBench {
 
     /** Electors per lock: one leader and two standbys. */
     static final int CANDIDATES = 3;
+
+    /** Whether the standbys wait as with a connected release watch (the sixth argument). */
+    private static boolean watchLive = true;
 
     private CapacityBench() {
     }
@@ -53,12 +62,14 @@ public final class CapacityBench {
         int seconds = a.count(2, 60);
         int pool = a.count(3, 32);
         Duration heartbeat = a.duration(4, LeaseRules.DEFAULT_HEARTBEAT);
+        watchLive = !a.text(5, "watch").equals("poll");
         List<Result> results = new ArrayList<>();
         for (int n : locks) {
             results.add(run(kind, n, seconds, pool, heartbeat));
         }
-        System.out.printf(Locale.ROOT, "## Capacity, %s, %d electors per lock, heartbeat %s, pool %d, window %d s%n%n",
-                kind, CANDIDATES, Durations.format(heartbeat), pool, seconds);
+        System.out.printf(Locale.ROOT, "## Capacity, %s, %d electors per lock, heartbeat %s, pool %d, window %d s,"
+                        + " standbys %s%n%n", kind, CANDIDATES, Durations.format(heartbeat), pool, seconds,
+                watchLive ? "sleep until expiry (release watch connected)" : "read every retry interval");
         System.out.println(Result.HEADER);
         results.forEach(r -> System.out.println(r.row()));
         System.out.println();
@@ -167,6 +178,8 @@ public final class CapacityBench {
                     String pod = lock + "-" + c;
                     LeaseElector elector = new LeaseElector(config, pool, new HolderIdentity(pod, pod, "bench", pid),
                             MonotonicClock.SYSTEM, random, LeaseMetrics.NOOP);
+                    boolean live = watchLive;
+                    elector.wakesOnRelease(() -> live);
                     electors.start(elector, Math.max(0, firstStep + r.nextLong(heartbeatNanos) - System.nanoTime()));
                 }
             }

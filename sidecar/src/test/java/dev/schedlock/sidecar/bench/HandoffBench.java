@@ -71,6 +71,7 @@ public final class HandoffBench {
             runners.add(runner);
             ReleaseWatch watch = stores.dialect(Duration.ofSeconds(2)).releaseWatch(config.lockName(), runner::wake);
             watch.start();
+            elector.wakesOnRelease(watch::isLive);
             closeables.add(watch);
             runner.start();
         }
