@@ -20,7 +20,8 @@ public final class Bench {
                     + " | k8s-election <n> <defaults|ours|LEASE_MS:RENEW_MS:RETRY_MS> [candidates]"
                     + " | shedlock <sqlite|postgresql> [seconds] [threads]"
                     + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]"
-                    + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]");
+                    + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]"
+                    + " | watch-cost [seconds] [intervals-ms, e.g. 50,20,10]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -36,6 +37,7 @@ public final class Bench {
             case "shedlock" -> ShedLockBench.main(rest);
             case "churn" -> ChurnBench.main(rest);
             case "slow-clients" -> SlowClientsBench.main(rest);
+            case "watch-cost" -> WatchCostBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);
