@@ -87,10 +87,10 @@ public final class ControlApi implements AutoCloseable {
      * Runs the JSON and handle side of a claim once, before this sidecar can lead. A standby has
      * never served a claim, so without this the first claim after it took over (the one that ends
      * a handoff) paid for loading and introspecting these classes, and for seeding the handle
-     * generator: 30–300 ms on a 2-core machine, 5 ms for the renewals after it (measured with
-     * {@code HandoffClaimsBench} and a packet capture, docs/benchmarks.md, "Graceful handoff with
-     * returned claims"). The request thread and the HTTP server's own code are warm already on a
-     * standby: its event streams and permit queries use them.
+     * generator: 31–279 ms on a busy 2-core machine, about 6 ms for the renewal after it
+     * (measured with {@code HandoffClaimsBench} and a packet capture, docs/benchmarks.md, "Graceful
+     * handoff with returned claims"). The HTTP server's own code is mostly warm on a standby already:
+     * its event streams use it.
      */
     private void prepareClaimPath() {
         String handle = "AAAAAAAAAAAAAAAAAAAAAA";
