@@ -18,6 +18,12 @@ import java.util.regex.Pattern;
 public final class ClaimHandle {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    static {
+        // The first draw seeds the generator (tens of milliseconds in a young JVM): done when the
+        // class is initialized, which the control API does at start-up, not in the first claim.
+        RANDOM.nextBytes(new byte[16]);
+    }
     /** What a caller may send: the alphabet of {@link #next()}, with room for a longer format later. */
     private static final Pattern FORMAT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 

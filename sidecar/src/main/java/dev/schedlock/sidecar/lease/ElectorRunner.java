@@ -2,6 +2,7 @@ package dev.schedlock.sidecar.lease;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +38,21 @@ public final class ElectorRunner implements AutoCloseable {
     private long changes;
     private ScheduledFuture<?> deadlineTask;
 
+    // ---- handoff timing, for the log (monotonic nanoseconds of the elector's clock)
+    /** Guarded by {@link #signal}: when {@link #wake()} was first called in the current wait; 0 if not. */
+    private long wakeCalledNanos;
+    /** Written by the worker only: how its last wait ended, and when. */
+    private String lastWakeCause = "at start";
+    private long lastWakeNanos;
+    private long lastResumedNanos;
+    /** Written under the elector's lock by the change listener: the state last published. */
+    private volatile LeaseState lastPublishedState = LeaseState.STANDBY;
+    /** The snapshot that first said LEADER, and when it was published; null once logged. */
+    private volatile LeaseSnapshot leaderPublished;
+    private volatile long leaderPublishedNanos;
+    /** When a release was asked for (shutdown, step-down): the first instant of a handoff on this side. */
+    private volatile long releaseAskedNanos;
+
     public ElectorRunner(LeaseElector elector) {
         this.elector = Objects.requireNonNull(elector, "elector");
         this.deadlineTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -46,7 +62,10 @@ public final class ElectorRunner implements AutoCloseable {
         });
         this.worker = new Thread(this::loop, "schedlock-elector");
         this.worker.setDaemon(true);
-        elector.onChange(s -> signalAll());
+        elector.onChange(s -> {
+            notePublished(s);
+            signalAll();
+        });
     }
 
     public LeaseElector elector() {
@@ -54,12 +73,18 @@ public final class ElectorRunner implements AutoCloseable {
     }
 
     public void start() {
+        lastWakeNanos = elector.clock().nanoTime();
+        lastResumedNanos = lastWakeNanos;
         worker.start();
     }
 
     /** Ends the current wait early: a release was announced, or a step-down was asked for. */
     public void wake() {
+        long now = elector.clock().nanoTime();
         synchronized (signal) {
+            if (!woken) {
+                wakeCalledNanos = now;
+            }
             woken = true;
             signal.notifyAll();
         }
@@ -87,12 +112,16 @@ public final class ElectorRunner implements AutoCloseable {
                     finishStepDownLocked();
                     continue;
                 }
+                long askedForIdle = elector.clock().nanoTime();
                 if (elector.beginIdleStepDown()) {
+                    releaseAskedNanos = askedForIdle;
                     finishStepDownLocked();
                     continue;
                 }
+                long stepBegan = elector.clock().nanoTime();
                 // Wake for the idle step-down too, not only for the next renewal.
                 delay = Math.min(elector.step(), Math.max(0, elector.nanosUntilIdleStepDown()));
+                logIfNewlyLeading(stepBegan);
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "elector step failed unexpectedly; retrying", e);
                 delay = elector.config().retryInterval().toNanos();
@@ -120,6 +149,7 @@ public final class ElectorRunner implements AutoCloseable {
 
     private void awaitNanos(long nanos) {
         long end = System.nanoTime() + nanos;
+        long endOnElectorClock = elector.clock().nanoTime() + nanos;
         synchronized (signal) {
             while (!stopping && !woken && !stepDownRequested) {
                 long left = end - System.nanoTime();
@@ -133,12 +163,67 @@ public final class ElectorRunner implements AutoCloseable {
                     return;
                 }
             }
+            if (woken) {
+                lastWakeCause = "by the release watch";
+                lastWakeNanos = wakeCalledNanos;
+            } else if (nanos <= 0) {
+                lastWakeCause = "with no wait";
+                lastWakeNanos = endOnElectorClock;
+            } else {
+                lastWakeCause = "by its own timer";
+                lastWakeNanos = endOnElectorClock;
+            }
             woken = false;
         }
+        lastResumedNanos = elector.clock().nanoTime();
+    }
+
+    /** Called under the elector's lock with every new snapshot, in order: notes the first one that leads. */
+    private void notePublished(LeaseSnapshot s) {
+        if (s.state() == LeaseState.LEADER && lastPublishedState != LeaseState.LEADER) {
+            leaderPublishedNanos = elector.clock().nanoTime();
+            leaderPublished = s;
+        }
+        lastPublishedState = s.state();
+    }
+
+    /**
+     * After a step that made this candidate lead, says how the handoff went on this side: what
+     * woke it (a release seen by the release watch, or its own retry timer), and from that instant
+     * when the worker ran, the acquire statement was sent, its answer came, and LEADER was published
+     * to the watchers. Logged after the publication, so it delays nothing. The raw monotonic
+     * instants are in the line too: on Linux every JVM of the machine reads the same clock
+     * ({@code CLOCK_MONOTONIC}), so a benchmark can line them up with the old leader's and its
+     * clients' (docs/benchmarks.md, "Graceful handoff with returned claims").
+     */
+    private void logIfNewlyLeading(long stepBegan) {
+        LeaseSnapshot s = leaderPublished;
+        long published = leaderPublishedNanos;
+        if (s == null || published - stepBegan < 0) {
+            return;
+        }
+        leaderPublished = null;
+        // The elector stamps a new holding with the acquire's answer (lastRenewalNanos) and the
+        // deadline it computed from the instant the statement was sent.
+        long sent = s.validUntilNanos() - elector.config().localValidity().toNanos();
+        long answered = s.lastRenewalNanos();
+        long woke = lastWakeNanos;
+        LOG.log(Level.INFO, "lock={0} holder={1} token={2}: leading {3} ms after it was woken {4}: worker ran"
+                        + " +{5} ms, acquire sent +{6} ms, answered +{7} ms, LEADER published +{8} ms"
+                        + " (monotonic ns: woken {9}, ran {10}, sent {11}, answered {12}, published {13})",
+                s.lockName(), elector.self().id(), Long.toString(s.fencingToken()), ms(published - woke),
+                lastWakeCause, ms(lastResumedNanos - woke), ms(sent - woke), ms(answered - woke),
+                ms(published - woke), Long.toString(woke), Long.toString(lastResumedNanos), Long.toString(sent),
+                Long.toString(answered), Long.toString(published));
+    }
+
+    private static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     /** Planned step-down: drain, release, then stand by long enough for another candidate to lead. */
     public void requestStepDown() {
+        releaseAskedNanos = elector.clock().nanoTime();
         stepDownRequested = true;
         wake();
     }
@@ -160,6 +245,7 @@ public final class ElectorRunner implements AutoCloseable {
      * @return true when the lease was released in the store
      */
     public boolean shutdown(boolean permitHoldersGone) {
+        releaseAskedNanos = elector.clock().nanoTime();
         stopping = true;
         elector.beginRelease("shutting down");
         wake();
@@ -181,7 +267,7 @@ public final class ElectorRunner implements AutoCloseable {
     }
 
     private boolean drainThenRelease(Duration drainTimeout, boolean waitForPermits) {
-        long drainStart = System.nanoTime();
+        long drainStart = elector.clock().nanoTime();
         if (waitForPermits) {
             long end = drainStart + drainTimeout.toNanos();
             while (true) {
@@ -215,13 +301,17 @@ public final class ElectorRunner implements AutoCloseable {
                 }
             }
         }
-        long releaseStart = System.nanoTime();
+        long releaseStart = elector.clock().nanoTime();
         boolean released = elector.releaseInStore();
+        long releaseEnd = elector.clock().nanoTime();
         if (released) {
-            LOG.log(Level.INFO, "lock={0} holder={1}: permits drained in {2} ms, released in the store in {3} ms",
+            // The monotonic instants line up with the next leader's (see logIfNewlyLeading).
+            LOG.log(Level.INFO, "lock={0} holder={1}: permits drained in {2} ms, released in the store in {3} ms"
+                            + " (monotonic ns: asked {4}, drain began {5}, release sent {6}, committed {7})",
                     elector.config().lockName(), elector.self().id(),
                     TimeUnit.NANOSECONDS.toMillis(releaseStart - drainStart),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releaseStart));
+                    TimeUnit.NANOSECONDS.toMillis(releaseEnd - releaseStart), Long.toString(releaseAskedNanos),
+                    Long.toString(drainStart), Long.toString(releaseStart), Long.toString(releaseEnd));
         }
         return released;
     }

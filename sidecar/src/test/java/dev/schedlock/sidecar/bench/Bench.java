@@ -22,7 +22,8 @@ public final class Bench {
                     + " | churn <sqlite|postgresql> [seconds] [clients] [watchers] [raw|resend]"
                     + " | slow-clients [counts, e.g. 0,64,200] [probes] [interval-ms]"
                     + " | standby-cost <sqlite|postgresql> [seconds] [standbys]"
-                    + " | capacity <postgresql|sqlite> [locks, e.g. 10000,25000,50000] [seconds] [pool] [heartbeat]");
+                    + " | capacity <postgresql|sqlite> [locks, e.g. 10000,25000,50000] [seconds] [pool] [heartbeat] [watch|poll]"
+                    + " | watch-cost [seconds] [intervals-ms, e.g. 50,20,10]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -40,6 +41,7 @@ public final class Bench {
             case "slow-clients" -> SlowClientsBench.main(rest);
             case "standby-cost" -> StandbyCostBench.main(rest);
             case "capacity" -> CapacityBench.main(rest);
+            case "watch-cost" -> WatchCostBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

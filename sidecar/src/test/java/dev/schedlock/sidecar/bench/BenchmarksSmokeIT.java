@@ -65,6 +65,16 @@ class BenchmarksSmokeIT {
 
         assertHandedOver(out, "handoff 1: pod-(\\d+) \\(token (\\d+)\\) SIGTERM, claim returned after [0-9.]+ ms,"
                 + " exit 0 → pod-(\\d+) claim granted with token (\\d+)");
+        // Every segment of the breakdown was seen: the two sidecars logged their monotonic instants.
+        assertThat(out).contains("committed → standby woken").contains("acquire sent → answered")
+                .doesNotContain("not seen");
+    }
+
+    @Test
+    void watchCostBenchmarkMeasuresTheWatchersThread() throws Exception {
+        String out = capture(() -> WatchCostBench.main(new String[] {"1", "50"}));
+
+        assertThat(out).containsPattern("\\| 50 ms \\| \\d+ \\| [0-9.]+ ms");
     }
 
     @Test

@@ -21,8 +21,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClaimClient implements AutoCloseable {
 
-    /** A granted claim: the token and when the 200 answer arrived. */
-    record Grant(long token, long receivedNanos) {
+    /** A granted claim: the token, when the {@code POST} was sent and when its 200 answer arrived. */
+    record Grant(long token, long sentNanos, long receivedNanos) {
+    }
+
+    /** An event of the sidecar's stream: its state, whether it leads, and when it was parsed here. */
+    record Event(String state, boolean leader, long receivedNanos) {
     }
 
     private final SidecarProcess sidecar;
@@ -32,9 +36,11 @@ final class ClaimClient implements AutoCloseable {
     private final EventStream stream;
     private final Thread actor;
     private final List<Grant> grants = new ArrayList<>();
+    private final List<Event> received = new ArrayList<>();
     private volatile boolean connected;
     private volatile boolean holding;
     private volatile long returnedNanos;
+    private volatile long returnSentNanos;
     private volatile boolean closed;
 
     ClaimClient(SidecarProcess sidecar, String name) {
@@ -44,6 +50,9 @@ final class ClaimClient implements AutoCloseable {
         URI base = sidecar.controlUri("/");
         this.stream = EventStream.open(base, name, (view, at) -> {
             connected = true;
+            synchronized (received) {
+                received.add(new Event(view.path("state").asText(), view.path("leader").asBoolean(), at));
+            }
             events.add(view);
         });
         this.actor = new Thread(this::act, "app-" + name);
@@ -69,6 +78,7 @@ final class ClaimClient implements AutoCloseable {
                 if (holding && (!leads || latest.path("state").asText().equals("RELEASING"))) {
                     SidecarProcess.Reply returned = claimant.returnClaim();
                     holding = false;
+                    returnSentNanos = returned.sentNanos();
                     returnedNanos = returned.receivedNanos();
                 } else if (leads && (!holding || System.nanoTime() - renewAtNanos > 0)) {
                     SidecarProcess.Reply claim = claimant.claim();
@@ -76,7 +86,8 @@ final class ClaimClient implements AutoCloseable {
                         JsonNode grant = claim.json();
                         if (!holding) {
                             synchronized (grants) {
-                                grants.add(new Grant(grant.path("fencingToken").asLong(), claim.receivedNanos()));
+                                grants.add(new Grant(grant.path("fencingToken").asLong(), claim.sentNanos(),
+                                        claim.receivedNanos()));
                             }
                         }
                         holding = true;
@@ -110,6 +121,19 @@ final class ClaimClient implements AutoCloseable {
     /** When its last {@code DELETE} answer arrived; 0 if it never returned a claim. */
     long returnedNanos() {
         return returnedNanos;
+    }
+
+    /** When its last {@code DELETE} was sent; 0 if it never returned a claim. */
+    long returnSentNanos() {
+        return returnSentNanos;
+    }
+
+    /** The first event received after {@code afterNanos} in {@code state}, if any. */
+    Optional<Event> eventAfter(long afterNanos, String state) {
+        synchronized (received) {
+            return received.stream().filter(e -> e.receivedNanos() - afterNanos > 0 && e.state().equals(state))
+                    .findFirst();
+        }
     }
 
     /** The newest grant, if any. */

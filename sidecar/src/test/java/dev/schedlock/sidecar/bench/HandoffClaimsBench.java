@@ -18,6 +18,11 @@ import java.util.concurrent.TimeUnit;
  * signal to the moment another sidecar's client has its {@code POST /v1/claims} answered 200.
  * The stopped sidecar is replaced by a fresh one before the next sample.
  *
+ * <p>Each handoff is also broken down into segments ({@link HandoffTimeline}): the benchmark's own
+ * instants and those the two sidecars log, on the one monotonic clock of the machine. The
+ * breakdown's percentiles are printed at the end, and the whole timeline of every handoff slower
+ * than {@value #SLOW_MILLIS} ms as it happens.
+ *
  * <p>Arguments: {@code <sqlite|postgresql> [samples] [candidates=3] [retry]}. Without a retry
  * interval the sidecars run with every timing at its default (TTL 60 s, heartbeat 10 s, retry
  * 2 s, permit TTL 10 s).
@@ -26,6 +31,7 @@ public final class HandoffClaimsBench {
 
     private static final String LOCK = "handoff-claims";
     private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final int SLOW_MILLIS = 100;
 
     private HandoffClaimsBench() {
     }
@@ -42,6 +48,12 @@ public final class HandoffClaimsBench {
         long[] handoffs = new long[samples];
         long[] returns = new long[samples];
         ClaimClient[] clients = new ClaimClient[candidates];
+        List<List<Long>> segments = new ArrayList<>();
+        for (int s = 0; s < HandoffTimeline.SEGMENTS.length; s++) {
+            segments.add(new ArrayList<>());
+        }
+        List<String> slow = new ArrayList<>();
+        int[] wokenByWatch = new int[1];
         try (SidecarGroup group = new SidecarGroup(stores, LOCK, candidates, options)) {
             group.startAll();
             for (int slot = 0; slot < candidates; slot++) {
@@ -80,6 +92,19 @@ public final class HandoffClaimsBench {
                 System.out.printf(Locale.ROOT, "handoff %d: pod-%d (token %d) SIGTERM, claim returned after %.1f ms,"
                                 + " exit %d → pod-%d claim granted with token %d after %.1f ms%n", i + 1, leader,
                         oldToken, returns[i] / 1e6, exit, next, grant.token(), handoffs[i] / 1e6);
+                HandoffTimeline timeline = timeline(termNanos, old, clients[next], grant, victim);
+                if (timeline.wokenHow().equals("by the release watch")) {
+                    wokenByWatch[0]++;
+                }
+                for (int s = 0; s < HandoffTimeline.SEGMENTS.length; s++) {
+                    timeline.segment(s).ifPresent(segments.get(s)::add);
+                }
+                if (handoffs[i] > TimeUnit.MILLISECONDS.toNanos(SLOW_MILLIS)) {
+                    String said = String.format(Locale.ROOT, "handoff %d took %.1f ms, pod-%d → pod-%d:%n%s", i + 1,
+                            handoffs[i] / 1e6, leader, next, timeline.describe());
+                    System.out.print(said);
+                    slow.add(said);
+                }
                 old.close();
                 if (i + 1 < samples) {
                     clients[leader] = new ClaimClient(group.replace(leader), "app-" + leader + "-" + (i + 2));
@@ -99,6 +124,39 @@ public final class HandoffClaimsBench {
         System.out.printf(Locale.ROOT, "SIGTERM → claim granted at another sidecar: %s%n", Stats.of(handoffs).millis());
         System.out.printf(Locale.ROOT, "SIGTERM → old leader's client has returned its claim: %s%n",
                 Stats.of(returns).millis());
+        System.out.printf(Locale.ROOT, "%nBreakdown (each segment between two instants on the machine's monotonic"
+                + " clock; the new leader was woken by the release watch in %d of %d handoffs):%n", wokenByWatch[0],
+                samples);
+        for (int s = 0; s < HandoffTimeline.SEGMENTS.length; s++) {
+            long[] values = segments.get(s).stream().mapToLong(Long::longValue).toArray();
+            System.out.printf(Locale.ROOT, "  %-45s %s%n", HandoffTimeline.SEGMENTS[s][0],
+                    values.length == 0 ? "not seen" : Stats.of(values).millis());
+        }
+        System.out.printf(Locale.ROOT, "%nHandoffs over %d ms: %d%n", SLOW_MILLIS, slow.size());
+        slow.forEach(System.out::print);
+    }
+
+    /**
+     * The handoff's instants: the benchmark's (SIGTERM, the clients' events and answers) and the two
+     * sidecars' from their logs; waits up to 2 s for the new leader's line to be pumped.
+     */
+    private static HandoffTimeline timeline(long termNanos, ClaimClient old, ClaimClient next,
+            ClaimClient.Grant grant, SidecarProcess victim) throws InterruptedException {
+        HandoffTimeline t = new HandoffTimeline().at("SIGTERM sent", termNanos)
+                .at("old client: RELEASING event",
+                        old.eventAfter(termNanos, "RELEASING").map(ClaimClient.Event::receivedNanos).orElse(0L))
+                .at("old client: DELETE sent", old.returnSentNanos())
+                .at("old client: DELETE answered", old.returnedNanos())
+                .at("new client: LEADER event",
+                        next.eventAfter(termNanos, "LEADER").map(ClaimClient.Event::receivedNanos).orElse(0L))
+                .at("new client: POST sent", grant.sentNanos())
+                .at("new client: POST answered", grant.receivedNanos())
+                .oldLeaderLog(victim.stderrLines());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!t.newLeaderLog(next.sidecar().stderrLines(), termNanos) && System.nanoTime() - end < 0) {
+            Thread.sleep(5); // the log pump is a thread of its own
+        }
+        return t;
     }
 
     /**
