@@ -160,7 +160,9 @@ class SchedulerDeploymentReconcilerIT {
     @Test
     void shouldRetryAConflictingUpdateFromTheServersVersionWithoutFailingTheReconcile() {
         k8s.create(TestResources.sqlite("billing"));
-        eventually(20).until(() -> k8s.deployment("billing") != null);
+        // The status too: the first reconcile writes it after the Deployment, and our update below
+        // would conflict with that write.
+        eventually(20).until(() -> k8s.deployment("billing") != null && k8s.get("billing").getStatus() != null);
         k8s.server.expect().put().withPath("/apis/apps/v1/namespaces/jobs/deployments/billing")
                 .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict")
                         .withMessage("the object has been modified").build())
