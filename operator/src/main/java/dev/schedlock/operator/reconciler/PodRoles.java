@@ -2,9 +2,10 @@ package dev.schedlock.operator.reconciler;
 
 import dev.schedlock.operator.model.Labels;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.Collection;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -38,9 +39,10 @@ public final class PodRoles {
                 continue;
             }
             try {
-                // A JSON patch (edit) touches only this label, whatever else changed in the pod meanwhile.
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                        .edit(p -> new PodBuilder(p).editMetadata().addToLabels(Labels.ROLE, role).endMetadata().build());
+                // One JSON patch that touches only this label, whatever else changed in the pod meanwhile.
+                // Sent on the informer's copy: edit() and withName(…).patch() would GET the pod first.
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod)
+                        .patch(PatchContext.of(PatchType.JSON), rolePatch(pod, role));
                 written++;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
@@ -50,5 +52,16 @@ public final class PodRoles {
             }
         }
         return written;
+    }
+
+    /** A JSON patch (RFC 6902) setting the role label; a pod without labels gets the whole map. */
+    static String rolePatch(Pod pod, String role) {
+        if (pod.getMetadata().getLabels() == null) {
+            return "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"" + Labels.ROLE + "\":\"" + role
+                    + "\"}}]";
+        }
+        // RFC 6901: '/' in a key is written '~1'.
+        return "[{\"op\":\"add\",\"path\":\"/metadata/labels/" + Labels.ROLE.replace("~", "~0").replace("/", "~1")
+                + "\",\"value\":\"" + role + "\"}]";
     }
 }

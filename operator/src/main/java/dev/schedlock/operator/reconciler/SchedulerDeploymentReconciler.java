@@ -26,21 +26,29 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.ResourceIDMapper;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PerResourcePollingConfigurationBuilder;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PerResourcePollingEventSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -48,10 +56,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Thin reconciler: validate, apply the {@link DesiredState}, ask the sidecars who leads, write status.
+ * Thin reconciler: validate, apply the {@link DesiredState}, take who leads from the last poll of the
+ * sidecars ({@link LeaderObservation}), write status.
  * Every decision lives in {@code model/} or in {@link StatusUpdate}; this class only calls them in order.
  */
-@ControllerConfiguration(name = SchedulerDeploymentReconciler.NAME)
+@ControllerConfiguration(name = SchedulerDeploymentReconciler.NAME,
+        // Leader changes arrive from the polling event source, object changes from the informers; this
+        // only catches what neither reports (a ServiceMonitor CRD installed later, see ClusterCapabilities).
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public final class SchedulerDeploymentReconciler implements Reconciler<SchedulerDeployment> {
 
     public static final String NAME = "schedulerdeployment";
@@ -60,6 +72,8 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerDeploymentReconciler.class);
     private static final AtomicLong RECONCILE_IDS = new AtomicLong();
+    /** Threads polling the sidecars (see {@link #leaderPolling}). */
+    static final int POLL_THREADS = 4;
     /** Failed attempts in a row before Ready turns False with the error. */
     static final int FAILURES_BEFORE_NOT_READY = 3;
 
@@ -74,9 +88,11 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     private final Duration pollInterval;
     private final Clock clock;
     private final OperatorMetrics metrics;
+    /** Set by {@link #prepareEventSources}: the pods of each resource, as the informer has them. */
+    private volatile InformerEventSource<Pod, SchedulerDeployment> podSource;
 
     /**
-     * @param pollInterval how often the sidecars are asked who leads, besides reacting to events
+     * @param pollInterval how often the sidecars are asked who leads (a reconcile follows only a change)
      */
     public SchedulerDeploymentReconciler(KubernetesClient client, Supplier<ModelContext> capabilities,
                                          LeaseStatusClient leaseStatus, Duration pollInterval, Clock clock) {
@@ -102,27 +118,61 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
     @Override
     public List<EventSource<?, SchedulerDeployment>> prepareEventSources(EventSourceContext<SchedulerDeployment> ctx) {
         String managed = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+        // Pods belong to ReplicaSets, not to us: find their resource by the annotation we put on them.
+        podSource = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, SchedulerDeployment.class)
+                .withLabelSelector(Labels.INSTANCE)
+                .withSecondaryToPrimaryMapper(pod -> {
+                    String owner = pod.getMetadata().getAnnotations() == null ? null
+                            : pod.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
+                    return owner == null ? Set.of()
+                            : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
+                })
+                .build(), ctx);
         return List.of(
                 owned(Deployment.class, managed, ctx),
                 owned(Service.class, managed, ctx),
                 owned(PodDisruptionBudget.class, managed, ctx),
                 owned(PersistentVolumeClaim.class, managed, ctx),
-                // Pods belong to ReplicaSets, not to us: find their resource by the annotation we put on them.
-                new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, SchedulerDeployment.class)
-                        .withLabelSelector(Labels.INSTANCE)
-                        .withSecondaryToPrimaryMapper(pod -> {
-                            String owner = pod.getMetadata().getAnnotations() == null ? null
-                                    : pod.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
-                            return owner == null ? Set.of()
-                                    : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
-                        })
-                        .build(), ctx));
+                podSource,
+                leaderPolling(ctx));
+    }
+
+    /**
+     * Asks each resource's sidecars who leads every poll interval, outside of {@code reconcile}:
+     * JOSDK compares each answer with the previous one and triggers a reconcile only when they
+     * differ (a new leader, a pod that stopped answering). A poll blocks its thread until the
+     * slowest pod answers or times out, so a few threads keep one hung pod from delaying the rest.
+     */
+    private PerResourcePollingEventSource<LeaderObservation, SchedulerDeployment, String> leaderPolling(
+            EventSourceContext<SchedulerDeployment> ctx) {
+        ScheduledExecutorService threads = Executors.newScheduledThreadPool(POLL_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "leader-poll");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return new PerResourcePollingEventSource<>(LeaderObservation.class, ctx,
+                new PerResourcePollingConfigurationBuilder<LeaderObservation, SchedulerDeployment, String>(
+                        sd -> Set.of(observe(sd, podSource.getSecondaryResources(sd))), pollInterval)
+                        .withName("leader-poll")
+                        .withExecutorService(threads)
+                        .withResourceIDMapper(ResourceIDMapper.singleResourceResourceIDMapper())
+                        .build());
+    }
+
+    private LeaderObservation observe(SchedulerDeployment sd, Collection<Pod> current) {
+        return new LeaderObservation(LeaderObservation.askable(current),
+                leaderPoll.poll(List.copyOf(current), SidecarContainer.statusPort(sd)));
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, SchedulerDeployment> owned(
             Class<R> type, String labelSelector, EventSourceContext<SchedulerDeployment> ctx) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, SchedulerDeployment.class)
                 .withLabelSelector(labelSelector).build(), ctx);
+    }
+
+    /** Reconciles begun in this JVM so far, by every instance (the ids of the log lines). */
+    static long reconcilesStarted() {
+        return RECONCILE_IDS.get();
     }
 
     @Override
@@ -176,7 +226,11 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
                     .rescheduleAfter(pollInterval);
         }
 
-        LeaderPoll.Result poll = leaderPoll.poll(pods, SidecarContainer.statusPort(sd));
+        // The last poll's answers, unless the pods changed since it (then ask them now, once).
+        LeaderPoll.Result poll = ctx.getSecondaryResource(LeaderObservation.class)
+                .filter(seen -> seen.madeOn(pods))
+                .orElseGet(() -> observe(sd, pods))
+                .result();
         podRoles.label(pods, poll.leader().map(LeaderPoll.PodReport::pod).orElse(null));
         int wanted = Optional.ofNullable(sd.getSpec().getReplicas()).orElse(DeploymentModel.DEFAULT_REPLICAS);
         LeaderStatus before = leaders.previous(sd);
@@ -185,7 +239,7 @@ public final class SchedulerDeploymentReconciler implements Reconciler<Scheduler
         next.setStepDown(stepDown(sd, next.getStepDown(), poll, now));
         events.recordChange(sd, before, next.getLeader(), now);
         leaders.remember(sd, next.getLeader());
-        return write(sd, old, next).rescheduleAfter(pollInterval);
+        return write(sd, old, next);
     }
 
     /**

@@ -216,6 +216,16 @@ final class MockCluster implements AutoCloseable {
         }
     }
 
+    /** Every request recorded since the last clear, as "METHOD path". */
+    List<String> recordedRequests() throws InterruptedException {
+        List<String> all = new ArrayList<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+            all.add(r.getMethod() + " " + r.getPath());
+        }
+        return all;
+    }
+
     /** Write requests (POST, PUT, PATCH, DELETE) recorded since the last clear, as "METHOD path". */
     List<String> recordedWrites() throws InterruptedException {
         List<String> writes = new ArrayList<>();

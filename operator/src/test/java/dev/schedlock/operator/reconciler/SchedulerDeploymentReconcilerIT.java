@@ -160,7 +160,9 @@ class SchedulerDeploymentReconcilerIT {
     @Test
     void shouldRetryAConflictingUpdateFromTheServersVersionWithoutFailingTheReconcile() {
         k8s.create(TestResources.sqlite("billing"));
-        eventually(20).until(() -> k8s.deployment("billing") != null);
+        // The status too: the first reconcile writes it after the Deployment, and our update below
+        // would conflict with that write.
+        eventually(20).until(() -> k8s.deployment("billing") != null && k8s.get("billing").getStatus() != null);
         k8s.server.expect().put().withPath("/apis/apps/v1/namespaces/jobs/deployments/billing")
                 .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict")
                         .withMessage("the object has been modified").build())
@@ -270,6 +272,40 @@ class SchedulerDeploymentReconcilerIT {
                 .isGreaterThanOrEqualTo(2 * 5);
         assertThat(k8s.recordedWrites()).as("writes to the API server in the steady state").isEmpty();
         assertThat(events()).as("one leader, one event").hasSize(1);
+    }
+
+    @Test
+    void shouldNotReconcileWhileTheSidecarsKeepGivingTheSameAnswers() {
+        runTwoPodsLedByTheFirst(TestResources.sqlite("billing"), 1);
+        k8s.reportDeploymentReady("billing", 2, 2);
+        eventually(10).untilAsserted(() -> {
+            SchedulerDeployment sd = k8s.get("billing");
+            assertThat(condition(sd, Conditions.READY).getStatus()).isEqualTo("True");
+            assertThat(roles()).containsExactly("billing-0=leader", "billing-1=standby");
+        });
+        // Quiet once no reconcile began for a poll interval and a half: our own writes' echoes are done.
+        long[] seen = {SchedulerDeploymentReconciler.reconcilesStarted()};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(POLL.multipliedBy(3).dividedBy(2)).until(() -> {
+            long now = SchedulerDeploymentReconciler.reconcilesStarted();
+            boolean quiet = now == seen[0];
+            seen[0] = now;
+            return quiet;
+        });
+        long reconciles = SchedulerDeploymentReconciler.reconcilesStarted();
+        int polledBefore = sidecars.fetches();
+
+        await().during(POLL.multipliedBy(10)).atMost(POLL.multipliedBy(12))
+                .until(() -> SchedulerDeploymentReconciler.reconcilesStarted() == reconciles);
+        assertThat(sidecars.fetches() - polledBefore).as("the sidecars were asked all along")
+                .isGreaterThanOrEqualTo(2 * 5);
+
+        sidecars.standby("10.0.0.10", "billing-1", 2);
+        sidecars.leader("10.0.0.11", "billing-1", 2);
+        eventually(10).untilAsserted(() -> {
+            assertThat(k8s.get("billing").getStatus().getLeader().getPod()).as("a new answer: a reconcile")
+                    .isEqualTo("billing-1");
+            assertThat(roles()).containsExactly("billing-0=standby", "billing-1=leader");
+        });
     }
 
     @Test
