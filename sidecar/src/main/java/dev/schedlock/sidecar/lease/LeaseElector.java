@@ -655,11 +655,12 @@ public final class LeaseElector {
         LeaseState previous = state;
         state = next;
         epoch++;
+        // Watchers first (a new leader's clients are waiting for it), the log line after.
+        publishLocked(why);
         if (previous != next || next == LeaseState.LEADER) {
             LOG.log(previous == next ? Level.DEBUG : Level.INFO, "lock={0} holder={1} token={2}: {3} -> {4}: {5}",
                     config.lockName(), self.id(), heldToken != 0 ? heldToken : tokenSeen(), previous, next, why);
         }
-        publishLocked(why);
     }
 
     private long tokenSeen() {
