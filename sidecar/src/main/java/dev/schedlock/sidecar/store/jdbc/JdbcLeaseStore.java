@@ -67,6 +67,8 @@ public final class JdbcLeaseStore implements LeaseStore {
     /** The id of the store this process has been using; null until a migrated store was opened. */
     private volatile String storeId;
     private boolean closed;
+    /** The named statements built so far, by shape (they differ by whether the store id is known). */
+    private final Map<String, NamedSql> statements = new HashMap<>();
     /** Once true, only a migration may create the store. */
     private boolean openedBefore;
 
@@ -247,7 +249,7 @@ public final class JdbcLeaseStore implements LeaseStore {
                 : "EXISTS (SELECT 1 FROM " + identityTable + " WHERE store_id = :sid)";
         NamedSql sql;
         if (!rowRead.exists()) {
-            sql = NamedSql.of("INSERT INTO " + lockTable + " (" + ROW_COLUMNS + ")"
+            sql = statement("insert taken " + (storeId != null), () -> "INSERT INTO " + lockTable + " (" + ROW_COLUMNS + ")"
                     + " SELECT :name, :self, :host, :pid, :pod, 1, n.now_ms, n.now_ms, :ttl"
                     + " FROM (SELECT " + now + " AS now_ms) AS n WHERE " + sameStore
                     + " ON CONFLICT (name) DO NOTHING RETURNING fencing_token, heartbeat_at");
@@ -255,7 +257,7 @@ public final class JdbcLeaseStore implements LeaseStore {
             v.put("token", read.fencingToken());
             v.put("hb", read.heartbeatAtMs());
             v.put("holder", read.holderId());
-            sql = NamedSql.of("UPDATE " + lockTable + " AS l SET holder_id = :self, holder_host = :host,"
+            sql = statement("take version " + (storeId != null), () -> "UPDATE " + lockTable + " AS l SET holder_id = :self, holder_host = :host,"
                     + " holder_pid = :pid, holder_pod = :pod, fencing_token = l.fencing_token + 1,"
                     + " acquired_at = n.now_ms, heartbeat_at = n.now_ms, ttl_ms = :ttl"
                     + " FROM (SELECT " + now + " AS now_ms) AS n"
@@ -296,7 +298,7 @@ public final class JdbcLeaseStore implements LeaseStore {
         String sid = storeId != null ? "SELECT store_id FROM " + identityTable : "SELECT CAST(NULL AS TEXT) AS store_id";
         String sameStore = storeId == null ? "TRUE" : "EXISTS (SELECT 1 FROM sid WHERE store_id = :sid)";
         String ours = "(cur.holder_id IS NULL OR cur.holder_id = :self)";
-        NamedSql sql = NamedSql.of("WITH n AS (SELECT " + now + " AS now_ms),"
+        NamedSql sql = statement("acquire " + (storeId != null), () -> "WITH n AS (SELECT " + now + " AS now_ms),"
                 + " cur AS (SELECT " + ROW_COLUMNS + " FROM " + lockTable + " WHERE name = :name),"
                 + " sid AS (" + sid + "),"
                 + " upd AS (UPDATE " + lockTable + " AS l SET holder_id = :self, holder_host = :host,"
@@ -427,7 +429,7 @@ public final class JdbcLeaseStore implements LeaseStore {
                 + " (lock_name, kind, holder_id, holder_pod, holder_host, fencing_token, at_ms, reason)";
         if (dialect.modifiesInWithClauses()) {
             String notify = dialect.releaseNotifyExpression();
-            NamedSql sql = NamedSql.of("WITH n AS (SELECT " + now + " AS now_ms),"
+            NamedSql sql = statement("release", () -> "WITH n AS (SELECT " + now + " AS now_ms),"
                     + " old AS (SELECT holder_pod, holder_host FROM " + lockTable + guard + "),"
                     + " upd AS (UPDATE " + lockTable + " AS l SET holder_id = NULL, holder_host = NULL,"
                     + " holder_pid = NULL, holder_pod = NULL, heartbeat_at = n.now_ms FROM n"
@@ -442,7 +444,7 @@ public final class JdbcLeaseStore implements LeaseStore {
                 }
             });
         }
-        NamedSql copy = NamedSql.of(history + " SELECT name, 'released', holder_id, holder_pod, holder_host,"
+        NamedSql copy = statement("release copy", () -> history + " SELECT name, 'released', holder_id, holder_pod, holder_host,"
                 + " fencing_token, n.now_ms, NULL FROM " + lockTable + ", (SELECT " + now + " AS now_ms) AS n"
                 + guard + " RETURNING at_ms");
         return inWriteTransaction(during, c -> {
@@ -577,6 +579,11 @@ public final class JdbcLeaseStore implements LeaseStore {
     }
 
     // ------------------------------------------------------------------ plumbing
+
+    /** The statement of shape {@code key}, built by {@code text} the first time only. */
+    private NamedSql statement(String key, java.util.function.Supplier<String> text) {
+        return statements.computeIfAbsent(key, k -> NamedSql.of(text.get()));
+    }
 
     @Override
     public synchronized void close() {
