@@ -151,8 +151,11 @@ public final class JdbcLeaseStore implements LeaseStore {
         return inWriteTransaction(during, c -> {
             long[] taken = takeVersion(c, read, holder, ttlMs);
             if (taken == null) {
+                // Someone else changed it since: answer with the row as it is now (under the lock).
+                long nowMs = queryLong(c, "SELECT " + now);
+                LockRow changed = readRow(c, lockName, nowMs, "").orElse(current);
                 dialect.rollback(c);
-                return new AcquireResult(false, null, current);
+                return new AcquireResult(false, null, changed);
             }
             long token = taken[0];
             long nowMs = taken[1];
@@ -342,6 +345,12 @@ public final class JdbcLeaseStore implements LeaseStore {
             adopt(currentStoreId);
         }
         if (wonToken == 0) {
+            if (decide(current, holder.id(), rule) != null) {
+                // It could be taken as read, yet someone else changed it first: read it as it is now,
+                // so that the caller learns the new holder rather than the version it lost.
+                long nowMs = queryLong(c, "SELECT " + now);
+                current = readRow(c, lockName, nowMs, "").orElse(current);
+            }
             return new AcquireResult(false, null, current);
         }
         TransitionKind kind = current.isFree() || current.holderId().equals(holder.id())

@@ -19,7 +19,8 @@ import java.util.Objects;
  *
  * <p>Its connection is read-only and cannot create the file, so it can never change the store. When
  * the path no longer names the file it has open (deleted, or another file renamed over it) it
- * connects again, to the file now at the path.
+ * wakes the candidate (whose next operation reports the replaced store) and connects again, to the
+ * file now at the path.
  */
 public final class SqliteReleaseWatcher extends ReleaseWatchThread {
 
@@ -60,6 +61,9 @@ public final class SqliteReleaseWatcher extends ReleaseWatchThread {
             }
             while (!isClosed()) {
                 if (!stillTheFile(files, false)) {
+                    // The waiting candidate looks now: its next store operation reports the
+                    // replaced store (and holds off), instead of when its wait would have ended.
+                    onRelease.run();
                     pause(intervalNanos);
                     return; // connect again, to the file now at the path
                 }

@@ -107,12 +107,16 @@ class SqliteReleaseWatcherIT {
                 Files.move(other, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 Files.delete(Path.of(file + "-wal")); // never to be paired with the new file
                 Files.delete(Path.of(file + "-shm"));
+                // The candidate is woken at once, so that its next operation reports the replaced store.
+                await("a wake for the replaced file").atMost(PATIENCE).untilAtomic(wakes, is(1));
+                await("no other wake while the lock is held in the new file").during(INTERVAL.multipliedBy(5))
+                        .atMost(PATIENCE).untilAtomic(wakes, is(1));
                 try (JdbcLeaseStore onNewFile = SqliteFiles.store(file)) {
                     assertThat(onNewFile.release(LOCK, BOB.id(), token)).as("released in the file now at the path")
                             .isTrue();
                 }
 
-                await("a wake for the release in the new file").atMost(PATIENCE).untilAtomic(wakes, is(1));
+                await("a wake for the release in the new file").atMost(PATIENCE).untilAtomic(wakes, is(2));
             }
         }
     }
