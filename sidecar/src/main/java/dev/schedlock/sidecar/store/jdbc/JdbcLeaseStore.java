@@ -240,14 +240,7 @@ public final class JdbcLeaseStore implements LeaseStore {
     private long[] takeVersion(Connection c, RowRead rowRead, HolderIdentity holder, long ttlMs)
             throws SQLException {
         LockRow read = rowRead.row();
-        Map<String, Object> v = new HashMap<>();
-        v.put("name", read.name());
-        v.put("self", holder.id());
-        v.put("host", holder.host());
-        v.put("pid", NamedSql.nullableLong(holder.pid()));
-        v.put("pod", holder.pod());
-        v.put("ttl", ttlMs);
-        v.put("sid", storeId);
+        Map<String, Object> v = acquisitionValues(read.name(), holder, ttlMs);
         String sameStore = storeId == null ? "1 = 1"
                 : "EXISTS (SELECT 1 FROM " + identityTable + " WHERE store_id = :sid)";
         NamedSql sql;
@@ -274,6 +267,19 @@ public final class JdbcLeaseStore implements LeaseStore {
         }
     }
 
+    /** The parameters every acquisition statement takes: the lock, the new holding, the store id known. */
+    private Map<String, Object> acquisitionValues(String lockName, HolderIdentity holder, long ttlMs) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("name", lockName);
+        v.put("self", holder.id());
+        v.put("host", holder.host());
+        v.put("pid", NamedSql.nullableLong(holder.pid()));
+        v.put("pod", holder.pod());
+        v.put("ttl", ttlMs);
+        v.put("sid", storeId);
+        return v;
+    }
+
     /**
      * The whole attempt as one statement (PostgreSQL): read the row ({@code cur}), take exactly that
      * version if it is free, ours, or expired by the store's clock and allowed by the rule
@@ -285,14 +291,7 @@ public final class JdbcLeaseStore implements LeaseStore {
      */
     private AcquireResult acquireInOneStatement(Connection c, String lockName, HolderIdentity holder, long ttlMs,
                                                 TakeoverRule rule) throws SQLException {
-        Map<String, Object> v = new HashMap<>();
-        v.put("name", lockName);
-        v.put("self", holder.id());
-        v.put("host", holder.host());
-        v.put("pid", NamedSql.nullableLong(holder.pid()));
-        v.put("pod", holder.pod());
-        v.put("ttl", ttlMs);
-        v.put("sid", storeId);
+        Map<String, Object> v = acquisitionValues(lockName, holder, ttlMs);
         v.put("mode", rule instanceof TakeoverRule.Expired ? 1 : rule instanceof TakeoverRule.ExpiredAndUnchanged ? 2 : 0);
         TakeoverRule.ExpiredAndUnchanged seen = rule instanceof TakeoverRule.ExpiredAndUnchanged s ? s : null;
         v.put("seen_holder", seen == null ? null : seen.holderId());
