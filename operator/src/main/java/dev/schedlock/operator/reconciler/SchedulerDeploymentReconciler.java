@@ -61,6 +61,10 @@ import org.slf4j.MDC;
  * Every decision lives in {@code model/} or in {@link StatusUpdate}; this class only calls them in order.
  */
 @ControllerConfiguration(name = SchedulerDeploymentReconciler.NAME,
+        // Every change to the resource reconciles, not only a new generation: a step-down request is an
+        // annotation (metadata only), and with no periodic reconcile it would otherwise wait for the next
+        // one. The operator's own status writes cause one more reconcile each, which writes nothing.
+        generationAwareEventProcessing = false,
         // Leader changes arrive from the polling event source, object changes from the informers; this
         // only catches what neither reports (a ServiceMonitor CRD installed later, see ClusterCapabilities).
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))

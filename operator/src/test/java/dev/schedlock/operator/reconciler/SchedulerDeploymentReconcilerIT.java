@@ -77,12 +77,15 @@ class SchedulerDeploymentReconcilerIT {
         eventually(20).until(() -> k8s.deployment("billing") != null);
         String before = k8s.deployment("billing").getMetadata().getResourceVersion();
 
-        SchedulerDeployment sd = k8s.get("billing");
-        LeaseSpec lease = new LeaseSpec();
-        lease.setTtl("20s");
-        sd.getSpec().setLease(lease);
-        sd.getMetadata().setGeneration(2L);
-        k8s.client.resource(sd).update();
+        // A patch, not a PUT of the copy just read: the operator may write the status in between.
+        k8s.client.resources(SchedulerDeployment.class).inNamespace(MockCluster.NAMESPACE).withName("billing")
+                .edit(sd -> {
+                    LeaseSpec lease = new LeaseSpec();
+                    lease.setTtl("20s");
+                    sd.getSpec().setLease(lease);
+                    sd.getMetadata().setGeneration(2L);
+                    return sd;
+                });
 
         eventually(10).untilAsserted(() -> {
             Condition ready = condition(k8s.get("billing"), Conditions.READY);
